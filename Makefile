@@ -1,0 +1,48 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NOTEBOOK := explore.ipynb
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+.DEFAULT_GOAL := help
+.PHONY: help setup run test lab lint format bench clean
+
+help: ## List the targets.
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-7s %s\n", $$1, $$2}'
+
+setup: $(STAMP) ## Create .venv and install requirements.txt (once, again when it changes).
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+run: setup ## Execute the notebook end to end at its defaults (outputs kept in it).
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.timeout=3600 $(NOTEBOOK)
+
+test: setup ## Lint, then run every test, the notebook included (nbval).
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lab: setup ## Open JupyterLab on the notebook.
+	$(BIN)/jupyter lab $(NOTEBOOK)
+
+lint: setup ## ruff check and ruff format --check, notebooks included.
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup ## Reformat the code and notebooks with ruff.
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: setup ## Run the benchmarks (see BENCHMARKS.md).
+	$(BIN)/python benchmarks/train_speed.py
+
+clean: ## Remove .venv, models/ and caches.
+	rm -rf $(VENV) models .pytest_cache .hypothesis *.egg-info

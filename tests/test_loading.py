@@ -1,0 +1,89 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+import data_gen_utils as dgu
+
+
+def test_load_data_parses_dates_and_keeps_every_row(screentime):
+    assert screentime.shape == (200, 5)
+    assert list(screentime.columns) == [
+        "Date",
+        "App",
+        "Usage (minutes)",
+        "Notifications",
+        "Times Opened",
+    ]
+    assert pd.api.types.is_datetime64_any_dtype(screentime["Date"])
+    assert screentime["Date"].min() == pd.Timestamp("2024-08-01")
+    assert screentime["App"].value_counts().eq(25).all()
+
+
+def test_load_data_reads_parquet(tmp_path, screentime):
+    path = tmp_path / "t.parquet"
+    screentime.to_parquet(path)
+    pd.testing.assert_frame_equal(dgu.load_data(path), screentime)
+
+
+def test_missing_file_names_the_path(tmp_path):
+    path = tmp_path / "nowhere.csv"
+    with pytest.raises(dgu.DataFileError, match=r"nowhere\.csv"):
+        dgu.load_data(path)
+    with pytest.raises(FileNotFoundError):
+        dgu.load_data(path)
+
+
+def test_empty_file(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("")
+    with pytest.raises(dgu.EmptyDataError, match="empty"):
+        dgu.load_data(path)
+
+
+def test_header_only_file(tmp_path):
+    path = tmp_path / "header.csv"
+    path.write_text("a,b\n")
+    with pytest.raises(dgu.EmptyDataError, match="no rows"):
+        dgu.load_data(path)
+
+
+def test_unsupported_extension(tmp_path):
+    path = tmp_path / "table.xlsx"
+    path.write_text("x")
+    with pytest.raises(dgu.DataFileError, match=r"neither \.csv nor \.parquet"):
+        dgu.load_data(path)
+
+
+def test_unreadable_parquet(tmp_path):
+    path = tmp_path / "bad.parquet"
+    path.write_bytes(b"not parquet at all")
+    with pytest.raises(dgu.DataFileError, match="cannot read"):
+        dgu.load_data(path)
+
+
+def test_non_date_strings_stay_strings(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("when,n\n2024-01-01,1\nyesterday,2\n")
+    df = dgu.load_data(path)
+    assert df["when"].dtype == object
+    assert df["n"].dtype == np.int64
+
+
+def test_infer_schema_kinds():
+    df = pd.DataFrame(
+        {
+            "i": [1, 2],
+            "f": [0.5, 1.5],
+            "b": [True, False],
+            "d": pd.to_datetime(["2024-01-01", "2024-01-02"]),
+            "s": ["a", "b"],
+        }
+    )
+    assert dgu.infer_schema(df) == {
+        "i": "integer",
+        "f": "continuous",
+        "b": "boolean",
+        "d": "datetime",
+        "s": "categorical",
+    }
+    assert dgu.numeric_columns(df) == ["i", "f"]

@@ -1,0 +1,142 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import keras
+import pandas as pd
+import pytest
+
+import data_gen_utils as dgu
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory, fitted_gan):
+    return fitted_gan.save(tmp_path_factory.mktemp("m") / "screentime")
+
+
+def test_save_load_round_trip(saved, fitted_gan):
+    assert sorted(p.name for p in saved.iterdir()) == [
+        "discriminator.keras",
+        "generator.keras",
+        "history.csv",
+        "model.json",
+    ]
+    state = json.loads((saved / "model.json").read_text())
+    assert state["format_version"] == dgu.FORMAT_VERSION
+    assert "tensorflow" in state["versions"]
+    loaded = dgu.TabularGAN.load(saved)
+    pd.testing.assert_frame_equal(loaded.sample(300, seed=4), fitted_gan.sample(300, seed=4))
+    pd.testing.assert_frame_equal(loaded.history, fitted_gan.history, check_exact=False)
+    assert loaded.get_config() == fitted_gan.get_config()
+
+
+def test_no_pickle_anywhere(saved):
+    for path in saved.iterdir():
+        assert b"pickle" not in path.read_bytes().lower()
+
+
+def test_save_replaces_a_folder_atomically(tmp_path, fitted_gan):
+    target = tmp_path / "model"
+    fitted_gan.save(target)
+    (target / "stale.txt").write_text("old")
+    fitted_gan.save(target)
+    assert not (target / "stale.txt").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["model"]
+
+
+def _copy(saved, tmp_path):
+    import shutil
+
+    return shutil.copytree(saved, tmp_path / "copy")
+
+
+def test_missing_folder(tmp_path):
+    with pytest.raises(dgu.ModelFileError, match=r"no saved model folder at"):
+        dgu.TabularGAN.load(tmp_path / "nothing")
+
+
+def test_incomplete_folder(saved, tmp_path):
+    folder = _copy(saved, tmp_path)
+    (folder / "generator.keras").unlink()
+    with pytest.raises(dgu.ModelFileError, match=r"incomplete: \['generator.keras'\]"):
+        dgu.TabularGAN.load(folder)
+
+
+def test_corrupted_json(saved, tmp_path):
+    folder = _copy(saved, tmp_path)
+    (folder / "model.json").write_text("{not json")
+    with pytest.raises(dgu.ModelFileError, match=r"model\.json' is corrupted"):
+        dgu.TabularGAN.load(folder)
+
+
+def test_future_format_version(saved, tmp_path):
+    folder = _copy(saved, tmp_path)
+    state = json.loads((folder / "model.json").read_text())
+    state["format_version"] = dgu.FORMAT_VERSION + 1
+    (folder / "model.json").write_text(json.dumps(state))
+    with pytest.raises(dgu.ModelFileError, match="newer than this module"):
+        dgu.TabularGAN.load(folder)
+
+
+def test_truncated_keras_file(saved, tmp_path):
+    folder = _copy(saved, tmp_path)
+    data = (folder / "generator.keras").read_bytes()
+    (folder / "generator.keras").write_bytes(data[: len(data) // 2])
+    with pytest.raises(dgu.ModelFileError, match=r"cannot load .*generator\.keras"):
+        dgu.TabularGAN.load(folder)
+
+
+def test_lambda_layer_is_refused_and_not_run(saved, tmp_path):
+    folder = _copy(saved, tmp_path)
+    marker = tmp_path / "ran.txt"
+
+    def leave_a_mark(t):
+        marker.write_text("the file's code ran")
+        return t[:, :3]
+
+    inputs = keras.Input((100,))
+    keras.Model(inputs, keras.layers.Lambda(leave_a_mark)(inputs)).save(folder / "generator.keras")
+    marker.unlink()  # building the model ran the function once; loading must not
+    with pytest.raises(dgu.ModelFileError, match="Lambda"):
+        dgu.TabularGAN.load(folder)
+    assert not marker.exists()
+
+
+def test_network_of_the_wrong_shape(saved, tmp_path):
+    folder = _copy(saved, tmp_path)
+    dgu.build_generator(latent_dim=100, n_features=2).save(folder / "generator.keras")
+    with pytest.raises(dgu.ModelFileError, match=r"model\.json expects"):
+        dgu.TabularGAN.load(folder)
+
+
+def test_save_csv_and_figure_leave_no_temporary_file(tmp_path):
+    import matplotlib.pyplot as plt
+
+    dgu.save_csv(pd.DataFrame({"a": [1, 2]}), tmp_path / "out" / "t.csv")
+    fig = plt.figure()
+    dgu.save_figure(fig, tmp_path / "out" / "f.png")
+    plt.close(fig)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["f.png", "t.csv"]
+    assert (tmp_path / "out" / "f.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_write_killed_halfway_keeps_the_old_file(tmp_path):
+    target = tmp_path / "t.csv"
+    target.write_text("a\n1\n")
+    script = textwrap.dedent(
+        f"""
+        import os, signal, pandas as pd, data_gen_utils as dgu
+        class Bomb:
+            def to_csv(self, path, index):
+                open(path, "w").write("half")
+                os.kill(os.getpid(), signal.SIGKILL)
+        dgu.save_csv(Bomb(), {str(target)!r})
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    proc = subprocess.run([sys.executable, "-c", script], env=env, check=False)
+    assert proc.returncode == -signal.SIGKILL
+    assert target.read_text() == "a\n1\n"

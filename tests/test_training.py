@@ -1,0 +1,142 @@
+import math
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+import tensorflow as tf
+
+import data_gen_utils as dgu
+
+
+class EpochLogs(keras.callbacks.Callback):
+    def on_train_begin(self, logs=None):
+        self.logs = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.logs.append(dict(logs))
+
+
+def test_per_epoch_history_matches_keras_epoch_logs():
+    # One data epoch per Keras epoch: Keras' own epoch means are the reference.
+    x = np.random.default_rng(0).uniform(-1, 1, (50, 2)).astype("float32")
+    batch, epochs = 16, 4
+    spe = math.ceil(50 / batch)
+    model = dgu.GANModel(
+        dgu.build_generator(4, 2, (8,)),
+        dgu.build_discriminator(2, (8,)),
+        latent_dim=4,
+        seed=0,
+        steps_per_epoch=spe,
+        max_epochs=epochs,
+    )
+    model.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
+    recorder = EpochLogs()
+    ds = tf.data.Dataset.from_tensor_slices(x).batch(batch).repeat()
+    model.fit(ds, epochs=epochs, steps_per_epoch=spe, callbacks=[recorder], verbose=0)
+    history = model.epoch_losses
+    assert list(history.index) == [1, 2, 3, 4]
+    expected = pd.DataFrame(recorder.logs)[["d_loss", "g_loss"]].to_numpy()
+    np.testing.assert_allclose(history.to_numpy(), expected, rtol=1e-5)
+
+
+def test_fit_runs_many_epochs_per_keras_epoch_and_keeps_the_history(numeric):
+    recorder = EpochLogs()
+    gan = dgu.TabularGAN(nb_epochs=12, batch_size=64, seed=1, verbose=0)
+    gan.fit(numeric, callbacks=[recorder])
+    assert gan.epochs_per_call_ == 12  # 4 steps an epoch: all 12 epochs in one call
+    assert len(recorder.logs) == 1
+    assert list(gan.history.columns) == ["d_loss", "g_loss"]
+    assert list(gan.history.index) == list(range(1, 13))
+    assert np.isfinite(gan.history.to_numpy()).all()
+    # Every epoch has the same number of steps, so the Keras epoch mean is their mean.
+    np.testing.assert_allclose(
+        gan.history.mean().to_numpy(),
+        [recorder.logs[0]["d_loss"], recorder.logs[0]["g_loss"]],
+        rtol=1e-5,
+    )
+
+
+@pytest.mark.parametrize(
+    ("nb_epochs", "steps", "expected"),
+    [(10000, 2, 125), (10000, 1, 250), (7, 2, 7), (9973, 2, 1), (5, 1000, 1)],
+)
+def test_epochs_per_call(nb_epochs, steps, expected):
+    assert dgu._epochs_per_call(nb_epochs, steps) == expected
+
+
+def test_sample_has_the_learnt_columns_dtypes_and_ranges(fitted_gan, numeric):
+    syn = fitted_gan.sample(500, seed=1)
+    assert list(syn.columns) == list(numeric.columns)
+    assert syn.dtypes.to_dict() == numeric.dtypes.to_dict()
+    assert len(syn) == 500
+    for column in numeric.columns:
+        assert syn[column].between(numeric[column].min(), numeric[column].max()).all()
+        # The generator did not collapse to one constant row.
+        assert syn[column].nunique() > 5
+
+
+def test_sampling_is_reproducible(fitted_gan):
+    a = fitted_gan.sample(200, seed=5)
+    pd.testing.assert_frame_equal(a, fitted_gan.sample(200, seed=5))
+    assert not a.equals(fitted_gan.sample(200, seed=6))
+    # Without a seed, successive calls continue one stream: they differ.
+    assert not fitted_gan.sample(200).equals(fitted_gan.sample(200))
+
+
+def test_same_seed_same_model(numeric, fitted_gan):
+    again = dgu.TabularGAN(nb_epochs=30, batch_size=64, seed=0, verbose=0).fit(numeric)
+    pd.testing.assert_frame_equal(again.sample(300, seed=2), fitted_gan.sample(300, seed=2))
+    pd.testing.assert_frame_equal(again.history, fitted_gan.history)
+
+
+def test_sample_chunks_and_empty(fitted_gan):
+    whole = fitted_gan.sample(100, seed=3)
+    chunked = fitted_gan.sample(100, seed=3, chunk_size=7)
+    assert len(chunked) == 100
+    assert chunked.dtypes.to_dict() == whole.dtypes.to_dict()
+    empty = fitted_gan.sample(0)
+    assert empty.shape == (0, 3)
+
+
+def test_progress_bar_is_one_bar_for_the_run(numeric, capsys):
+    dgu.TabularGAN(nb_epochs=6, batch_size=64, seed=0, verbose=1).fit(numeric)
+    out = capsys.readouterr().out
+    assert "6/6" in out
+    assert out.count("\n") <= 2
+
+
+def test_sample_before_fit():
+    with pytest.raises(dgu.NotFittedError, match="call fit"):
+        dgu.TabularGAN().sample(10)
+
+
+def test_bad_n(fitted_gan):
+    with pytest.raises(dgu.ConfigError, match="n must be a non-negative integer"):
+        fitted_gan.sample(-1)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"latent_dim": 0}, "latent_dim must be a positive integer"),
+        ({"nb_epochs": "10"}, "nb_epochs must be a positive integer, got '10'"),
+        ({"batch_size": -8}, "batch_size must be a positive integer"),
+        ({"generator_units": []}, "hidden_units must be a non-empty list"),
+        ({"learning_rate": 2}, r"learning_rate must be in \(0, 1\)"),
+        ({"beta_1": 1.0}, r"beta_1 must be in \[0, 1\)"),
+        ({"seed": 1.5}, "seed must be an integer or None"),
+    ],
+)
+def test_bad_config_is_refused_at_construction(kwargs, message):
+    with pytest.raises(dgu.ConfigError, match=message):
+        dgu.TabularGAN(**kwargs)
+
+
+def test_bad_table_is_refused_before_training(screentime):
+    broken = screentime.copy()
+    broken.loc[3, "Notifications"] = np.nan
+    gan = dgu.TabularGAN(nb_epochs=1, verbose=0)
+    with pytest.raises(dgu.InvalidDataError, match="'Notifications' has 1 missing values"):
+        gan.fit(broken)
+    assert not hasattr(gan, "generator_")
