@@ -631,6 +631,8 @@ class TabularGAN:
         columns: numeric columns to learn; ``None`` takes all numeric columns.
         seed: makes weights, batches, noise and samples reproducible.
         verbose: 1 shows one progress bar for the run, 0 nothing.
+        jit_compile: compile the training step with XLA (a few seconds of
+            compilation, then faster steps).
     """
 
     def __init__(
@@ -645,6 +647,7 @@ class TabularGAN:
         columns: Sequence[str] | None = None,
         seed: int | None = None,
         verbose: int = 1,
+        jit_compile: bool = True,
     ):
         self.latent_dim = latent_dim
         self.nb_epochs = nb_epochs
@@ -656,6 +659,7 @@ class TabularGAN:
         self.columns = None if columns is None else list(columns)
         self.seed = seed
         self.verbose = verbose
+        self.jit_compile = jit_compile
         self._check_config()
 
     def get_config(self) -> dict[str, Any]:
@@ -671,6 +675,7 @@ class TabularGAN:
             "columns": self.columns,
             "seed": self.seed,
             "verbose": self.verbose,
+            "jit_compile": self.jit_compile,
         }
 
     def __repr__(self) -> str:
@@ -693,6 +698,8 @@ class TabularGAN:
             isinstance(self.seed, bool) or not isinstance(self.seed, int)
         ):
             raise ConfigError(f"seed must be an integer or None, got {self.seed!r}")
+        if not isinstance(self.jit_compile, bool):
+            raise ConfigError(f"jit_compile must be True or False, got {self.jit_compile!r}")
 
     # -- fit -----------------------------------------------------------------
 
@@ -744,7 +751,7 @@ class TabularGAN:
             d_optimizer=keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1),
             g_optimizer=keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1),
             steps_per_execution=steps_per_call,
-            jit_compile=False,
+            jit_compile=self.jit_compile,
         )
         dataset = (
             tf.data.Dataset.from_tensor_slices(data)
@@ -1079,11 +1086,13 @@ def plot_gan_overview(
     latent_dim = generator.input_shape[-1]
     n_features = generator.output_shape[-1]
     gen_rows, disc_rows = _layer_rows(generator), _layer_rows(discriminator)
+    height = 1.0 + 0.33 * max(len(gen_rows), len(disc_rows))
+    bottom = 2.55 - height / 2
     box(0.1, 1.9, 1.7, 1.3, "Noise z", [f"N(0, 1)^{latent_dim}"], "#eeeeee")
-    box(2.4, 0.4, 3.0, 4.4, "Generator", gen_rows, "#ffe0b3")
+    box(2.4, bottom, 3.0, height, "Generator", gen_rows, "#ffe0b3")
     box(6.0, 1.9, 1.5, 1.3, "Synthetic", [f"{n_features} features"], "#ffe0b3")
     box(6.0, 3.7, 1.5, 1.3, "Real rows", [f"{n_features} features"], "#cfe2f3")
-    box(8.1, 0.4, 2.6, 4.4, "Discriminator", disc_rows, "#cfe2f3")
+    box(8.1, bottom, 2.6, height, "Discriminator", disc_rows, "#cfe2f3")
     box(11.0, 2.0, 0.95, 1.1, "Real?", ["logit"], "#eeeeee")
     arrow(1.8, 2.55, 2.4, 2.55)
     arrow(5.4, 2.55, 6.0, 2.55)

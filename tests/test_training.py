@@ -33,7 +33,9 @@ def test_per_epoch_history_matches_keras_epoch_logs():
     model.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
     recorder = EpochLogs()
     ds = tf.data.Dataset.from_tensor_slices(x).batch(batch).repeat()
-    model.fit(ds, epochs=epochs, steps_per_epoch=spe, callbacks=[recorder], verbose=0)
+    model.fit(
+        ds, epochs=epochs, steps_per_epoch=spe, callbacks=[recorder], verbose=0, shuffle=False
+    )
     history = model.epoch_losses
     assert list(history.index) == [1, 2, 3, 4]
     expected = pd.DataFrame(recorder.logs)[["d_loss", "g_loss"]].to_numpy()
@@ -126,6 +128,7 @@ def test_bad_n(fitted_gan):
         ({"learning_rate": 2}, r"learning_rate must be in \(0, 1\)"),
         ({"beta_1": 1.0}, r"beta_1 must be in \[0, 1\)"),
         ({"seed": 1.5}, "seed must be an integer or None"),
+        ({"jit_compile": "yes"}, "jit_compile must be True or False"),
     ],
 )
 def test_bad_config_is_refused_at_construction(kwargs, message):
