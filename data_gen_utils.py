@@ -43,7 +43,7 @@ import pandas as pd
 import tensorflow as tf
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
-from sklearn.preprocessing import MinMaxScaler
+from sklearn.preprocessing import MinMaxScaler, OneHotEncoder
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +51,7 @@ __all__ = [
     "ColumnMismatchError",
     "ColumnsLeftOutWarning",
     "ConfigError",
+    "ConstantColumnWarning",
     "DataFileError",
     "DataGenError",
     "EmptyDataError",
@@ -121,7 +122,11 @@ class NotFittedError(DataGenError, _SklearnNotFittedError):
 
 
 class ColumnsLeftOutWarning(UserWarning):
-    """Some columns of the table are not modelled; the message names them."""
+    """Some columns of the table are not modelled; the message names them and says why."""
+
+
+class ConstantColumnWarning(UserWarning):
+    """A column holds a single value: it is kept and reproduced as it is."""
 
 
 # ---------------------------------------------------------------------------
@@ -175,37 +180,116 @@ def _is_iso_date_column(values: pd.Series) -> bool:
 # schema
 # ---------------------------------------------------------------------------
 
+KINDS = ("continuous", "integer", "categorical", "boolean", "datetime")
+"""The kinds of column the synthesizer models."""
 
-def infer_schema(df: pd.DataFrame) -> dict[str, str]:
-    """Say what kind of values each column holds.
+_DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y/%m/%d",
+    "%d/%m/%Y",
+    "%m/%d/%Y",
+)
+
+
+def infer_schema(df: pd.DataFrame, max_categories: int = 1000) -> dict[str, str]:
+    """Decide each column's kind from its values.
+
+    Numbers are ``"integer"`` when every value is whole, else ``"continuous"``;
+    ``True``/``False`` are ``"boolean"``; dates (``datetime64`` or strings in one
+    date format) are ``"datetime"``; other values are ``"categorical"``. A column
+    that cannot be modelled (every value distinct, as IDs and free text are, or
+    more than ``max_categories`` values) is left out, with a
+    ``ColumnsLeftOutWarning`` that says why.
 
     Args:
         df: the table.
+        max_categories: most distinct values a categorical column may have.
 
     Returns:
-        ``{column: kind}`` with kind one of ``"integer"``, ``"continuous"``,
-        ``"boolean"``, ``"datetime"``, ``"categorical"`` (strings and anything else).
+        ``{column: kind}`` for the columns that can be modelled, in table order.
+
+    Raises:
+        DataGenError: a column is entirely missing, has infinite values, numbers
+            mixed with stray strings, or dates in several formats.
     """
-    schema = {}
+    _check_frame(df)
+    schema, left_out = {}, {}
     for column in df.columns:
-        values = df[column]
-        if pd.api.types.is_bool_dtype(values):
-            kind = "boolean"
-        elif pd.api.types.is_datetime64_any_dtype(values):
-            kind = "datetime"
-        elif pd.api.types.is_integer_dtype(values):
-            kind = "integer"
-        elif pd.api.types.is_float_dtype(values):
-            kind = "continuous"
+        kind, reason = _infer_kind(df[column], max_categories)
+        if kind is None:
+            left_out[str(column)] = reason
         else:
-            kind = "categorical"
-        schema[str(column)] = kind
+            schema[str(column)] = kind
+    if left_out:
+        reasons = "; ".join(f"'{c}': {why}" for c, why in left_out.items())
+        warnings.warn(
+            f"columns left out: {reasons}. Pass schema={{column: kind}} to model one anyway, "
+            "or columns=[...] to choose the columns",
+            ColumnsLeftOutWarning,
+            stacklevel=2,
+        )
     return schema
+
+
+def _infer_kind(values: pd.Series, max_categories: int) -> tuple[str | None, str]:
+    name = values.name
+    present = values.dropna()
+    if present.empty:
+        raise InvalidDataError(
+            f"column '{name}' is entirely missing: drop it (df.drop(columns=['{name}']))"
+        )
+    if pd.api.types.is_bool_dtype(values) or all(
+        isinstance(v, (bool, np.bool_)) for v in present.unique()
+    ):
+        return "boolean", ""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return "datetime", ""
+    if pd.api.types.is_numeric_dtype(values):
+        _check_finite(values)
+        numbers = present.to_numpy(dtype=float)
+        whole = pd.api.types.is_integer_dtype(values) or np.all(numbers == np.round(numbers))
+        return ("integer" if whole else "continuous"), ""
+    _check_stray_strings(values)
+    if _date_format(present) is not None:
+        return "datetime", ""
+    n_unique = present.nunique()
+    if n_unique == len(present) and len(present) >= 20:
+        return None, "every value is distinct (an ID or free text)"
+    if n_unique > max_categories:
+        return None, f"{n_unique} distinct values, more than max_categories={max_categories}"
+    return "categorical", ""
 
 
 def numeric_columns(df: pd.DataFrame) -> list[str]:
     """Return the integer and continuous columns of ``df``, in table order."""
-    return [c for c, kind in infer_schema(df).items() if kind in ("integer", "continuous")]
+    return [
+        str(c)
+        for c in df.columns
+        if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+    ]
+
+
+def _date_format(present: pd.Series) -> str | None:
+    """The one format all these strings are dates in, or None if they are not dates."""
+    if not all(isinstance(v, str) for v in present.iloc[:1000]):
+        return None
+    sample = present.iloc[:1000]
+    parses = {
+        fmt: pd.to_datetime(sample, format=fmt, errors="coerce").notna() for fmt in _DATE_FORMATS
+    }
+    for fmt, ok in parses.items():
+        if ok.all() and pd.to_datetime(present, format=fmt, errors="coerce").notna().all():
+            return fmt
+    any_format = np.logical_or.reduce([ok.to_numpy() for ok in parses.values()])
+    if any_format.mean() >= 0.5:
+        examples = ", ".join(repr(v) for v in sample.iloc[:3])
+        raise InvalidDataError(
+            f"column '{present.name}' mixes date formats ({examples}, ...): convert it first, "
+            f"e.g. df['{present.name}'] = pd.to_datetime(df['{present.name}'], format='mixed')"
+        )
+    return None
 
 
 def _check_frame(df: Any, what: str = "the table") -> None:
@@ -217,46 +301,39 @@ def _check_frame(df: Any, what: str = "the table") -> None:
     if df.shape[0] == 0 or df.shape[1] == 0:
         raise EmptyDataError(
             f"{what} is empty ({df.shape[0]} rows, {df.shape[1]} columns): "
-            "give it at least 2 rows and one numeric column"
+            "give it at least 2 rows and one column"
         )
     duplicated = df.columns[df.columns.duplicated()].tolist()
     if duplicated:
         raise SchemaError(f"{what} has duplicated column names {duplicated}: rename them")
 
 
-def _check_numeric_values(df: pd.DataFrame, columns: Sequence[str]) -> None:
-    """Refuse missing and infinite values in the columns to learn."""
-    for column in columns:
-        values = df[column].to_numpy(dtype=float)
-        missing = np.flatnonzero(np.isnan(values))
-        if missing.size:
-            raise InvalidDataError(
-                f"column '{column}' has {missing.size} missing values (rows {_first(missing)}): "
-                f"drop them (df.dropna(subset=['{column}'])) or impute them before fit"
-            )
-        infinite = np.flatnonzero(np.isinf(values))
-        if infinite.size:
-            raise InvalidDataError(
-                f"column '{column}' has {infinite.size} infinite values (rows {_first(infinite)}): "
-                "replace them (df.replace([np.inf, -np.inf], np.nan)) and drop or impute them"
-            )
+def _check_finite(values: pd.Series) -> None:
+    infinite = np.flatnonzero(np.isinf(values.to_numpy(dtype=float)))
+    if infinite.size:
+        raise InvalidDataError(
+            f"column '{values.name}' has {infinite.size} infinite values (rows "
+            f"{_first(infinite)}): replace them (df.replace([np.inf, -np.inf], np.nan)) "
+            "and they are treated as missing"
+        )
 
 
-def _check_stray_strings(df: pd.DataFrame, columns: Sequence[str]) -> None:
-    """Refuse text columns that are mostly numbers with a few stray strings."""
-    for column in columns:
-        values = df[column].dropna()
-        if values.empty or not pd.api.types.is_object_dtype(values):
-            continue
-        as_numbers = pd.to_numeric(values, errors="coerce")
-        bad = values[as_numbers.isna()]
-        if 0 < len(bad) <= len(values) / 2:
-            shown = ", ".join(repr(v) for v in bad.unique()[:3])
-            raise InvalidDataError(
-                f"column '{column}' has {len(bad)} non-numeric values ({shown}, ...): "
-                f"clean them (pd.to_numeric(df['{column}'], errors='coerce')) "
-                "or drop the column"
-            )
+def _check_stray_strings(values: pd.Series) -> None:
+    """Refuse a text column that is mostly numbers with a few stray strings."""
+    present = values.dropna()
+    if present.empty or not pd.api.types.is_object_dtype(present):
+        return
+    if any(isinstance(v, (bool, np.bool_)) for v in present.iloc[:1000]):
+        return
+    as_numbers = pd.to_numeric(present, errors="coerce")
+    bad = present[as_numbers.isna()]
+    if 0 < len(bad) <= len(present) / 2:
+        shown = ", ".join(repr(v) for v in bad.unique()[:3])
+        raise InvalidDataError(
+            f"column '{values.name}' has {len(bad)} non-numeric values ({shown}, ...): "
+            f"clean them (pd.to_numeric(df['{values.name}'], errors='coerce') makes them "
+            "missing) or declare the column categorical (schema=...)"
+        )
 
 
 def _first(rows: np.ndarray, k: int = 5) -> str:
@@ -270,135 +347,325 @@ def _first(rows: np.ndarray, k: int = 5) -> str:
 
 
 class TabularTransformer(TransformerMixin, BaseEstimator):
-    """Reversible preprocessing of numeric columns, scikit-learn style.
+    """Reversible preprocessing of a whole table, scikit-learn style.
 
-    Each column is min-max scaled to [-1, 1], the range of the generator's
-    ``tanh`` output. ``inverse_transform`` undoes the scaling, clips values to
-    the range seen in ``fit`` and rounds integer columns back to integers.
+    What each kind of column becomes (scikit-learn's own pieces):
+
+    - ``continuous`` / ``integer``: min-max scaling to [-1, 1] (``MinMaxScaler``),
+      the range of the generator's ``tanh`` heads; back: clipped to the training
+      range, integers rounded.
+    - ``datetime``: days (or seconds, when times of day occur) since the earliest
+      date, then scaled like a number; back: dates in the training range, in the
+      original format (``datetime64`` or the same strings).
+    - ``categorical`` / ``boolean``: one-hot (``OneHotEncoder``); back: the
+      category with the highest score, always one seen in training.
+    - missing values: for a numeric or date column, a two-way
+      ``present``/``missing`` one-hot block plus the median in place of the missing
+      value; for a category, one more category. So synthetic data has missing
+      values at the real rate.
 
     Args:
-        columns: the columns to learn. ``None`` takes every numeric column and
-            warns (``ColumnsLeftOutWarning``) about the others.
+        schema: ``{column: kind}`` overrides of the inferred kinds.
+        columns: the columns to model; ``None`` takes every usable column.
+        max_categories: most distinct values a categorical column may have.
     """
 
-    def __init__(self, columns: Sequence[str] | None = None):
+    def __init__(
+        self,
+        schema: dict[str, str] | None = None,
+        columns: Sequence[str] | None = None,
+        max_categories: int = 1000,
+    ):
+        self.schema = schema
         self.columns = columns
+        self.max_categories = max_categories
+
+    # -- fit -----------------------------------------------------------------
 
     def fit(self, df: pd.DataFrame, y: Any = None) -> TabularTransformer:
-        """Check ``df`` and learn each column's range.
+        """Check ``df``, decide each column's kind and fit its encoders.
 
         Raises:
-            DataGenError: a subclass naming what is wrong and what to do.
+            DataGenError: a subclass naming the column, what is wrong and what to do.
         """
         _check_frame(df)
-        columns = self._select_columns(df)
-        _check_numeric_values(df, columns)
+        df = self._select_columns(df)
+        schema = self._resolve_schema(df)
         if len(df) < 2:
             raise InvalidDataError(
                 f"the table has {len(df)} row: a GAN needs at least 2 rows to learn from"
             )
-        self.columns_ = list(columns)
-        self.dtypes_ = {c: str(df[c].dtype) for c in columns}
-        self.scaler_ = MinMaxScaler(feature_range=(-1.0, 1.0))
-        self.scaler_.fit(df[columns].to_numpy(dtype=float))
+        self.specs_ = [self._fit_spec(df[column], kind) for column, kind in schema.items()]
+        self._build_encoders()
         return self
 
-    def _select_columns(self, df: pd.DataFrame) -> list[str]:
-        if self.columns is not None:
-            columns = list(self.columns)
-            unknown = [c for c in columns if c not in df.columns]
-            if unknown:
-                raise SchemaError(
-                    f"columns {unknown} are not in the table; its columns are {list(df.columns)}"
-                )
-            if not columns:
-                raise SchemaError("columns=[] selects nothing: name at least one numeric column")
-            _check_stray_strings(df, columns)
-            kinds = infer_schema(df[columns])
-            not_numeric = {c: k for c, k in kinds.items() if k not in ("integer", "continuous")}
-            if not_numeric:
-                raise SchemaError(
-                    f"columns {not_numeric} are not numeric: this GAN learns numeric columns "
-                    "only; convert them or leave them out of columns="
-                )
-            return columns
-        _check_stray_strings(df, list(df.columns))
-        columns = numeric_columns(df)
-        if not columns:
+    def _select_columns(self, df: pd.DataFrame) -> pd.DataFrame:
+        if self.columns is None:
+            return df
+        columns = list(self.columns)
+        unknown = [c for c in columns if c not in df.columns]
+        if unknown:
             raise SchemaError(
-                f"the table has no numeric column (kinds: {infer_schema(df)}): "
-                "this GAN learns integer and float columns; convert some with pd.to_numeric"
+                f"columns {unknown} are not in the table; its columns are {list(df.columns)}"
             )
-        left_out = [str(c) for c in df.columns if c not in columns]
-        if left_out:
+        if not columns:
+            raise SchemaError("columns=[] selects nothing: name at least one column")
+        return df[columns]
+
+    def _resolve_schema(self, df: pd.DataFrame) -> dict[str, str]:
+        overrides = dict(self.schema or {})
+        unknown = [c for c in overrides if c not in df.columns]
+        if unknown:
+            raise SchemaError(
+                f"schema names columns {unknown} that are not in the table; "
+                f"its columns are {list(df.columns)}"
+            )
+        bad = {c: k for c, k in overrides.items() if k not in KINDS}
+        if bad:
+            raise SchemaError(f"schema has unknown kinds {bad}: use one of {list(KINDS)}")
+        rest = [c for c in df.columns if c not in overrides]
+        inferred = infer_schema(df[rest], self.max_categories) if rest else {}
+        schema = {c: overrides.get(c, inferred.get(c)) for c in df.columns}
+        schema = {c: k for c, k in schema.items() if k is not None}
+        if not schema:
+            raise SchemaError("no column of the table can be modelled: see the warning above")
+        return schema
+
+    def _fit_spec(self, values: pd.Series, kind: str) -> dict[str, Any]:
+        """The fitted state of one column, as JSON-able values."""
+        name = str(values.name)
+        spec: dict[str, Any] = {"name": name, "kind": kind, "dtype": str(values.dtype)}
+        present = values.dropna()
+        if present.empty:
+            raise InvalidDataError(
+                f"column '{name}' is entirely missing: drop it (df.drop(columns=['{name}']))"
+            )
+        if present.nunique() == 1:
             warnings.warn(
-                f"columns {left_out} are not numeric and are not learnt; "
-                f"the GAN learns {columns}. Pass columns=[...] to choose explicitly.",
-                ColumnsLeftOutWarning,
-                stacklevel=3,
+                f"column '{name}' holds one value ({present.iloc[0]!r}): it is kept and "
+                "reproduced as it is",
+                ConstantColumnWarning,
+                stacklevel=4,
             )
-        return columns
+        if kind in ("categorical", "boolean"):
+            if kind == "categorical" and present.nunique() > self.max_categories:
+                raise SchemaError(
+                    f"column '{name}' has {present.nunique()} categories, more than "
+                    f"max_categories={self.max_categories}: leave it out or raise max_categories"
+                )
+            categories = sorted(present.unique().tolist(), key=lambda v: (str(type(v)), v))
+            spec["categories"] = [_json_value(v) for v in categories]
+            if len(present) < len(values):
+                spec["categories"].append(None)
+            return spec
+        if kind == "datetime":
+            numbers, spec["format"] = self._dates_to_numbers_fit(values)
+        else:
+            numbers = self._numbers(values, kind)
+        spec["missing"] = bool(np.isnan(numbers).any())
+        spec["min"], spec["max"] = float(np.nanmin(numbers)), float(np.nanmax(numbers))
+        spec["fill"] = float(np.nanmedian(numbers))
+        if kind == "datetime":
+            spec["origin"] = self._origin.isoformat()
+            spec["unit"] = self._unit
+        return spec
+
+    @staticmethod
+    def _numbers(values: pd.Series, kind: str) -> np.ndarray:
+        if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+            _check_stray_strings(values)
+            try:
+                values = pd.to_numeric(values)
+            except (TypeError, ValueError) as exc:
+                raise SchemaError(
+                    f"column '{values.name}' is declared {kind} but its values are not numbers"
+                ) from exc
+        _check_finite(values)
+        return values.to_numpy(dtype=float)
+
+    def _dates_to_numbers_fit(self, values: pd.Series) -> tuple[np.ndarray, str | None]:
+        fmt = None
+        if not pd.api.types.is_datetime64_any_dtype(values):
+            fmt = _date_format(values.dropna())
+            if fmt is None:
+                raise SchemaError(
+                    f"column '{values.name}' is declared datetime but its values are not dates "
+                    f"in one of the formats {list(_DATE_FORMATS)}: convert it with pd.to_datetime"
+                )
+        dates = self._parse_dates(values, fmt)
+        self._origin = dates.min()
+        times = dates.dropna()
+        self._unit = "D" if (times == times.dt.normalize()).all() else "s"
+        return self._dates_to_numbers(dates, self._origin.isoformat(), self._unit), fmt
+
+    @staticmethod
+    def _parse_dates(values: pd.Series, fmt: str | None) -> pd.Series:
+        if fmt is None:
+            return pd.to_datetime(values)
+        return pd.to_datetime(values, format=fmt)
+
+    @staticmethod
+    def _dates_to_numbers(dates: pd.Series, origin: str, unit: str) -> np.ndarray:
+        return ((dates - pd.Timestamp(origin)) / pd.Timedelta(1, unit=unit)).to_numpy(float)
+
+    def _build_encoders(self) -> None:
+        """Fit each column's scikit-learn encoders from its spec (also after loading)."""
+        self.encoders_ = {}
+        for spec in self.specs_:
+            if "categories" in spec:
+                categories = np.array(spec["categories"], dtype=object)
+                encoder = OneHotEncoder(categories=[categories], sparse_output=False)
+                self.encoders_[spec["name"]] = encoder.fit(categories.reshape(-1, 1))
+            else:
+                # Fitting on the column's two extremes gives the column's own scaling.
+                scaler = MinMaxScaler(feature_range=(-1.0, 1.0))
+                self.encoders_[spec["name"]] = scaler.fit([[spec["min"]], [spec["max"]]])
+
+    # -- use -----------------------------------------------------------------
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "scaler_"):
+        if not hasattr(self, "specs_"):
             raise NotFittedError(
                 f"this {type(self).__name__} is not fitted yet: call fit(df) first"
             )
 
     @property
-    def output_dim(self) -> int:
-        """Width of the transformed matrix (one column per learnt feature)."""
+    def columns_(self) -> list[str]:
+        """The modelled columns, in order."""
         self._check_fitted()
-        return len(self.columns_)
+        return [spec["name"] for spec in self.specs_]
+
+    @property
+    def schema_(self) -> dict[str, str]:
+        """``{column: kind}`` as fitted."""
+        self._check_fitted()
+        return {spec["name"]: spec["kind"] for spec in self.specs_}
+
+    @property
+    def output_info_(self) -> list[tuple[int, str]]:
+        """The transformed matrix's blocks, in order: ``(width, "tanh" | "softmax")``."""
+        self._check_fitted()
+        info = []
+        for spec in self.specs_:
+            if "categories" in spec:
+                info.append((len(spec["categories"]), "softmax"))
+            else:
+                info.append((1, "tanh"))
+                if spec["missing"]:
+                    info.append((2, "softmax"))
+        return info
+
+    @property
+    def output_dim(self) -> int:
+        """Width of the transformed matrix."""
+        return sum(width for width, _ in self.output_info_)
 
     def transform(self, df: pd.DataFrame) -> np.ndarray:
-        """Scale the learnt columns of ``df`` to a float64 matrix in [-1, 1]."""
+        """Encode the modelled columns of ``df`` as a float64 matrix."""
         self._check_fitted()
         _check_frame(df)
         missing = [c for c in self.columns_ if c not in df.columns]
         if missing:
-            raise ColumnMismatchError(f"the table lacks the learnt columns {missing}")
-        _check_numeric_values(df, self.columns_)
-        scaled = self.scaler_.transform(df[self.columns_].to_numpy(dtype=float))
-        return np.clip(scaled, -1.0, 1.0)
+            raise ColumnMismatchError(f"the table lacks the modelled columns {missing}")
+        blocks = []
+        for spec in self.specs_:
+            values, encoder = df[spec["name"]], self.encoders_[spec["name"]]
+            if "categories" in spec:
+                cells = values.astype(object).where(values.notna(), None).to_numpy()
+                try:
+                    blocks.append(encoder.transform(cells.reshape(-1, 1)))
+                except ValueError as exc:
+                    raise InvalidDataError(
+                        f"column '{spec['name']}' has values not seen in fit: {exc}"
+                    ) from exc
+                continue
+            if spec["kind"] == "datetime":
+                dates = self._parse_dates(values, spec["format"])
+                numbers = self._dates_to_numbers(dates, spec["origin"], spec["unit"])
+            else:
+                numbers = self._numbers(values, spec["kind"])
+            absent = np.isnan(numbers)
+            filled = np.where(absent, spec["fill"], numbers)
+            blocks.append(np.clip(encoder.transform(filled.reshape(-1, 1)), -1.0, 1.0))
+            if spec["missing"]:
+                blocks.append(np.stack([~absent, absent], axis=1).astype(float))
+        return np.concatenate(blocks, axis=1)
 
     def inverse_transform(self, x: np.ndarray) -> pd.DataFrame:
-        """Map a matrix from the generator back to a table like the one fitted."""
+        """Decode a matrix (from ``transform`` or the generator) into a table like the one fitted.
+
+        Softmax blocks may hold scores or logits: the highest one wins.
+        """
         self._check_fitted()
         x = np.asarray(x, dtype=float)
-        if x.ndim != 2 or x.shape[1] != len(self.columns_):
+        if x.ndim != 2 or x.shape[1] != self.output_dim:
             raise DataGenError(
-                f"expected a matrix with {len(self.columns_)} columns, got shape {x.shape}"
+                f"expected a matrix with {self.output_dim} columns, got shape {x.shape}"
             )
-        values = self.scaler_.inverse_transform(x) if len(x) else x
-        values = np.clip(values, self.scaler_.data_min_, self.scaler_.data_max_)
-        out = {}
-        for i, column in enumerate(self.columns_):
-            dtype = np.dtype(self.dtypes_[column])
-            col = values[:, i]
-            out[column] = np.rint(col).astype(dtype) if dtype.kind in "iu" else col.astype(dtype)
+        out, start = {}, 0
+        for spec in self.specs_:
+            encoder = self.encoders_[spec["name"]]
+            if "categories" in spec:
+                width = len(spec["categories"])
+                chosen = np.argmax(x[:, start : start + width], axis=1)
+                start += width
+                cells = np.array(spec["categories"], dtype=object)[chosen]
+                out[spec["name"]] = _restore_dtype(cells, spec)
+                continue
+            column = x[:, start : start + 1]
+            start += 1
+            numbers = encoder.inverse_transform(column)[:, 0] if len(x) else column[:, 0]
+            numbers = np.clip(numbers, spec["min"], spec["max"])
+            if spec["kind"] != "continuous":
+                numbers = np.rint(numbers)
+            if spec["missing"]:
+                absent = np.argmax(x[:, start : start + 2], axis=1) == 1
+                start += 2
+                numbers = np.where(absent, np.nan, numbers)
+            if spec["kind"] == "datetime":
+                dates = pd.Timestamp(spec["origin"]) + pd.to_timedelta(numbers, unit=spec["unit"])
+                out[spec["name"]] = (
+                    pd.Series(dates).dt.strftime(spec["format"]).to_numpy(dtype=object)
+                    if spec["format"]
+                    else dates
+                )
+            else:
+                out[spec["name"]] = _restore_dtype(numbers, spec)
         return pd.DataFrame(out, columns=self.columns_)
+
+    # -- save ----------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
         """The fitted state as plain JSON-able values."""
         self._check_fitted()
-        return {
-            "columns": self.columns_,
-            "dtypes": self.dtypes_,
-            "data_min": self.scaler_.data_min_.tolist(),
-            "data_max": self.scaler_.data_max_.tolist(),
-        }
+        return {"max_categories": self.max_categories, "specs": self.specs_}
 
     @classmethod
     def from_dict(cls, state: dict[str, Any]) -> TabularTransformer:
         """Rebuild a fitted transformer from ``to_dict()``'s output."""
-        self = cls(columns=state["columns"])
-        self.columns_ = list(state["columns"])
-        self.dtypes_ = dict(state["dtypes"])
-        # Fitting the scaler on the two extreme rows gives back the same parameters.
-        self.scaler_ = MinMaxScaler(feature_range=(-1.0, 1.0))
-        self.scaler_.fit(np.array([state["data_min"], state["data_max"]], dtype=float))
+        self = cls(max_categories=state["max_categories"])
+        self.specs_ = [dict(spec) for spec in state["specs"]]
+        self._build_encoders()
         return self
+
+
+def _json_value(value: Any) -> Any:
+    """A category as a JSON-able value (numpy scalars become Python ones)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _restore_dtype(values: np.ndarray, spec: dict[str, Any]) -> Any:
+    """Cast decoded values back to the column's training dtype where it can hold them."""
+    dtype = spec["dtype"]
+    if spec["kind"] == "continuous" and dtype.startswith(("int", "Int", "uint")):
+        return values.astype(float)  # the user asked for continuous values
+    has_missing = pd.isna(values).any() if len(values) else False
+    try:
+        if has_missing and np.dtype(dtype).kind in "iub":
+            return values  # a plain int/bool dtype cannot hold missing values
+        return pd.array(values, dtype=dtype)
+    except (TypeError, ValueError):
+        return values
 
 
 # ---------------------------------------------------------------------------
@@ -412,28 +679,59 @@ def build_generator(
     hidden_units: Sequence[int] = (128, 256, 512),
     negative_slope: float = 0.2,
     bn_momentum: float = 0.8,
+    output_info: Sequence[tuple[int, str]] | None = None,
 ) -> keras.Model:
-    """The seed's generator: Dense + LeakyReLU + BatchNormalization blocks, tanh output.
+    """The seed's generator: Dense + LeakyReLU + BatchNormalization blocks, then output heads.
 
     Args:
         latent_dim: size of the noise vector.
-        n_features: number of generated columns.
+        n_features: width of a generated row.
         hidden_units: width of each hidden Dense layer.
         negative_slope: LeakyReLU slope for negative inputs.
         bn_momentum: BatchNormalization momentum (the tutorial's 0.8).
+        output_info: the row's blocks, ``(width, "tanh" | "softmax")``, as
+            ``TabularTransformer.output_info_`` gives them. Consecutive ``tanh``
+            blocks share one ``tanh`` Dense head; each ``softmax`` block gets a
+            linear head whose logits the training step turns into a
+            Gumbel-softmax sample. ``None``: one ``tanh`` head (the seed's).
 
     Returns:
-        A ``keras.Model`` mapping ``(None, latent_dim)`` to ``(None, n_features)`` in [-1, 1].
+        A ``keras.Model`` mapping ``(None, latent_dim)`` to ``(None, n_features)``.
     """
     _check_sizes(latent_dim=latent_dim, n_features=n_features, hidden_units=hidden_units)
+    heads = _heads(output_info or [(n_features, "tanh")])
+    if sum(width for width, _ in heads) != n_features:
+        raise ConfigError(f"output_info adds up to {sum(w for w, _ in heads)}, not {n_features}")
     noise = keras.Input(shape=(latent_dim,), name="noise")
     x = noise
     for i, units in enumerate(hidden_units, start=1):
         x = keras.layers.Dense(units, name=f"dense_{i}")(x)
         x = keras.layers.LeakyReLU(negative_slope=negative_slope, name=f"leaky_relu_{i}")(x)
         x = keras.layers.BatchNormalization(momentum=bn_momentum, name=f"batch_norm_{i}")(x)
-    rows = keras.layers.Dense(n_features, activation="tanh", name="features")(x)
+    if len(heads) == 1:
+        rows = keras.layers.Dense(n_features, activation="tanh", name="features")(x)
+    else:
+        outputs = [
+            keras.layers.Dense(
+                width,
+                activation="tanh" if kind == "tanh" else None,
+                name=f"head_{i}_{'tanh' if kind == 'tanh' else 'logits'}",
+            )(x)
+            for i, (width, kind) in enumerate(heads, start=1)
+        ]
+        rows = keras.layers.Concatenate(name="features")(outputs)
     return keras.Model(noise, rows, name="generator")
+
+
+def _heads(output_info: Sequence[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Merge consecutive ``tanh`` blocks: one head for each run of numbers."""
+    heads: list[tuple[int, str]] = []
+    for width, kind in output_info:
+        if kind == "tanh" and heads and heads[-1][1] == "tanh":
+            heads[-1] = (heads[-1][0] + width, "tanh")
+        else:
+            heads.append((int(width), kind))
+    return heads
 
 
 def build_discriminator(
@@ -497,6 +795,10 @@ class GANModel(keras.Model):
         seed: seed of the noise ``SeedGenerator``.
         steps_per_epoch: training steps in one pass over the data.
         max_epochs: rows of ``epoch_losses``.
+        output_info: the row's blocks ``(width, "tanh" | "softmax")``; the
+            generator's logits for each softmax block become a Gumbel-softmax
+            sample, so the discriminator sees near one-hot vectors as in real rows.
+        tau: Gumbel-softmax temperature (CTGAN's 0.2).
     """
 
     def __init__(
@@ -507,9 +809,13 @@ class GANModel(keras.Model):
         seed: int | None = None,
         steps_per_epoch: int = 1,
         max_epochs: int = 1,
+        output_info: Sequence[tuple[int, str]] | None = None,
+        tau: float = 0.2,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
+        self.output_info = [(int(w), k) for w, k in (output_info or [])]
+        self.tau = tau
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = latent_dim
@@ -549,6 +855,10 @@ class GANModel(keras.Model):
         frame.index = pd.RangeIndex(1, done + 1, name="epoch")
         return frame
 
+    def activate(self, raw: tf.Tensor) -> tf.Tensor:
+        """Turn each softmax block's logits into a Gumbel-softmax sample."""
+        return gumbel_softmax(raw, self.output_info, self.seed_generator, self.tau)
+
     def train_step(self, data: tf.Tensor) -> dict[str, tf.Tensor]:
         """One discriminator update, then one generator update."""
         real = data
@@ -557,7 +867,7 @@ class GANModel(keras.Model):
         zeros = tf.zeros((batch_size, 1))
 
         noise = keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
-        fake = self.generator(noise, training=True)
+        fake = self.activate(self.generator(noise, training=True))
         with tf.GradientTape() as tape:
             real_logits = self.discriminator(real, training=True)
             fake_logits = self.discriminator(fake, training=True)
@@ -567,7 +877,7 @@ class GANModel(keras.Model):
 
         noise = keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
         with tf.GradientTape() as tape:
-            fake = self.generator(noise, training=True)
+            fake = self.activate(self.generator(noise, training=True))
             g_loss = self.loss_fn(ones, self.discriminator(fake, training=True))
         weights = self.generator.trainable_weights
         self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, weights), weights, strict=True))
@@ -579,6 +889,31 @@ class GANModel(keras.Model):
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
         return {m.name: m.result() for m in self.metrics}
+
+
+def gumbel_softmax(
+    raw: tf.Tensor,
+    output_info: Sequence[tuple[int, str]],
+    seed_generator: keras.random.SeedGenerator,
+    tau: float = 0.2,
+) -> tf.Tensor:
+    """Replace each softmax block's logits by a Gumbel-softmax sample; keep the rest.
+
+    With a small ``tau`` each block is close to one-hot, and its argmax is a draw
+    from ``softmax(logits)``.
+    """
+    if not any(kind == "softmax" for _, kind in output_info):
+        return raw
+    parts, start = [], 0
+    for width, kind in output_info:
+        block = raw[:, start : start + width]
+        start += width
+        if kind == "softmax":
+            uniform = keras.random.uniform(tf.shape(block), seed=seed_generator)
+            gumbel = -tf.math.log(-tf.math.log(uniform + 1e-20) + 1e-20)
+            block = tf.nn.softmax((block + gumbel) / tau, axis=-1)
+        parts.append(block)
+    return tf.concat(parts, axis=-1)
 
 
 class RunProgress(keras.callbacks.Callback):
@@ -618,17 +953,20 @@ def _epochs_per_call(nb_epochs: int, steps_per_epoch: int, target_steps: int = 2
 
 
 class TabularGAN:
-    """Learn a table's numeric columns with the seed's GAN and sample new rows.
+    """Learn a whole table with the seed's GAN and sample new rows like it.
 
     Args:
         latent_dim: size of the generator's noise vector.
-        nb_epochs: passes over the training rows.
+        nb_epochs: passes over the training rows; one pass is ``n_rows //
+            batch_size`` steps over a fresh shuffle (an incomplete last batch is
+            dropped, so 200 rows at batch 128 give one step an epoch, as in the
+            tutorial).
         batch_size: rows per training step (capped at the number of rows).
         generator_units: hidden widths of the generator.
         discriminator_units: hidden widths of the discriminator.
         learning_rate: Adam learning rate of both networks.
         beta_1: Adam's first-moment decay (0.5 is the usual GAN choice).
-        columns: numeric columns to learn; ``None`` takes all numeric columns.
+        columns: the columns to model; ``None`` takes every usable column.
         seed: makes weights, batches, noise and samples reproducible.
         verbose: 1 shows one progress bar for the run, 0 nothing.
         jit_compile: compile the training step with XLA (a few seconds of
@@ -704,12 +1042,17 @@ class TabularGAN:
     # -- fit -----------------------------------------------------------------
 
     def fit(
-        self, df: pd.DataFrame, callbacks: Sequence[keras.callbacks.Callback] | None = None
+        self,
+        df: pd.DataFrame,
+        schema: dict[str, str] | None = None,
+        callbacks: Sequence[keras.callbacks.Callback] | None = None,
     ) -> TabularGAN:
         """Check the table, fit the preprocessing, then train the GAN.
 
         Args:
             df: the real table.
+            schema: ``{column: kind}`` overrides of the inferred kinds
+                (see ``infer_schema``).
             callbacks: Keras callbacks, passed to ``keras.Model.fit``. One Keras
                 epoch holds ``epochs_per_call_`` data epochs.
 
@@ -726,18 +1069,23 @@ class TabularGAN:
                 f"TabularGAN needs the TensorFlow backend of Keras, not "
                 f"'{keras.backend.backend()}': set KERAS_BACKEND=tensorflow before importing keras"
             )
-        self.transformer_ = TabularTransformer(columns=self.columns).fit(df)
+        self.transformer_ = TabularTransformer(schema=schema, columns=self.columns).fit(df)
         data = self.transformer_.transform(df).astype(np.float32)
         if self.seed is not None:
             keras.utils.set_random_seed(self.seed)
 
         n_rows, n_features = data.shape
         batch_size = min(self.batch_size, n_rows)
-        steps_per_epoch = math.ceil(n_rows / batch_size)
+        # An epoch is n_rows // batch_size full batches from a fresh shuffle; the
+        # incomplete last batch is dropped (so every step has batch_size rows).
+        steps_per_epoch = n_rows // batch_size
         self.epochs_per_call_ = _epochs_per_call(self.nb_epochs, steps_per_epoch)
         steps_per_call = self.epochs_per_call_ * steps_per_epoch
 
-        self.generator_ = build_generator(self.latent_dim, n_features, self.generator_units)
+        output_info = self.transformer_.output_info_
+        self.generator_ = build_generator(
+            self.latent_dim, n_features, self.generator_units, output_info=output_info
+        )
         self.discriminator_ = build_discriminator(n_features, self.discriminator_units)
         model = GANModel(
             self.generator_,
@@ -746,6 +1094,7 @@ class TabularGAN:
             seed=self.seed,
             steps_per_epoch=steps_per_epoch,
             max_epochs=self.nb_epochs,
+            output_info=output_info,
         )
         model.compile(
             d_optimizer=keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1),
@@ -756,7 +1105,7 @@ class TabularGAN:
         dataset = (
             tf.data.Dataset.from_tensor_slices(data)
             .shuffle(n_rows, seed=self.seed, reshuffle_each_iteration=True)
-            .batch(batch_size)
+            .batch(batch_size, drop_remainder=True)
             .repeat()
             .prefetch(tf.data.AUTOTUNE)
         )
@@ -792,8 +1141,9 @@ class TabularGAN:
             chunk_size: rows generated per call of the generator.
 
         Returns:
-            A DataFrame with the learnt columns, in order, with their dtypes,
-            every value inside the range seen in training.
+            A DataFrame with the modelled columns, in order, with their dtypes:
+            numbers and dates inside the training range, categories seen in
+            training, missing values at about the training rate.
         """
         self._check_fitted()
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
@@ -803,7 +1153,9 @@ class TabularGAN:
         for start in range(0, n, chunk_size):
             size = min(chunk_size, n - start)
             noise = keras.random.normal((size, self.latent_dim), seed=seed_generator)
-            parts.append(keras.ops.convert_to_numpy(self.generator_(noise, training=False)))
+            raw = self.generator_(noise, training=False)
+            rows = gumbel_softmax(raw, self.transformer_.output_info_, seed_generator)
+            parts.append(keras.ops.convert_to_numpy(rows))
         return self.transformer_.inverse_transform(np.concatenate(parts))
 
     # -- save / load ---------------------------------------------------------
@@ -905,9 +1257,10 @@ def _library_versions() -> dict[str, str]:
 # ---------------------------------------------------------------------------
 
 
-def _common_numeric_columns(
+def _common_columns(
     real: pd.DataFrame, synthetic: pd.DataFrame, columns: Sequence[str] | None
 ) -> list[str]:
+    """The columns to compare; the two tables must have the same ones."""
     _check_frame(real, "the real table")
     _check_frame(synthetic, "the synthetic table")
     if columns is None:
@@ -918,13 +1271,23 @@ def _common_numeric_columns(
                 f"the tables' columns differ: only in real {only_real}, "
                 f"only in synthetic {only_synthetic}. Pass columns=[...] to compare a subset"
             )
-        columns = numeric_columns(real)
+        columns = list(real.columns)
     missing = [c for c in columns if c not in real.columns or c not in synthetic.columns]
     if missing:
         raise ColumnMismatchError(f"columns {missing} are not in both tables")
+    return list(columns)
+
+
+def _common_numeric_columns(
+    real: pd.DataFrame, synthetic: pd.DataFrame, columns: Sequence[str] | None
+) -> list[str]:
+    explicit = columns is not None
+    columns = _common_columns(real, synthetic, columns)
+    if not explicit:
+        columns = [c for c in numeric_columns(real) if c in columns]
     if not columns:
         raise SchemaError("the tables have no numeric column to compare")
-    return list(columns)
+    return columns
 
 
 def compare_stats(
@@ -973,8 +1336,12 @@ def plot_distributions(
     synthetic: pd.DataFrame,
     columns: Sequence[str] | None = None,
     path: str | os.PathLike | None = None,
+    ncols: int = 3,
 ) -> Any:
-    """Histograms with density curves, real over synthetic, one panel per numeric column.
+    """Real against synthetic, one panel per column, drawn by the column's kind.
+
+    Numbers: histograms with density curves, real over synthetic. Dates: a
+    histogram of dates. Categories and booleans: frequency bars side by side.
 
     Returns:
         The matplotlib Figure (also saved as PNG at ``path`` if given).
@@ -982,25 +1349,49 @@ def plot_distributions(
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    columns = _common_numeric_columns(real, synthetic, columns)
-    fig, axes = plt.subplots(1, len(columns), figsize=(4.5 * len(columns), 3.6), squeeze=False)
-    for ax, column in zip(axes[0], columns, strict=True):
+    columns = _common_columns(real, synthetic, columns)
+    nrows = math.ceil(len(columns) / ncols)
+    width = min(ncols, len(columns))
+    fig, axes = plt.subplots(nrows, width, figsize=(4.8 * width, 3.6 * nrows), squeeze=False)
+    palette = {"real": REAL_COLOR, "synthetic": SYNTHETIC_COLOR}
+    for ax, column in zip(axes.flat, columns, strict=False):
         both = pd.concat(
             [real[[column]].assign(table="real"), synthetic[[column]].assign(table="synthetic")],
             ignore_index=True,
         )
-        sns.histplot(
-            both,
-            x=column,
-            hue="table",
-            stat="density",
-            common_norm=False,
-            kde=True,
-            element="step",
-            palette={"real": REAL_COLOR, "synthetic": SYNTHETIC_COLOR},
-            ax=ax,
-        )
+        kind = infer_schema(real[[column]]).get(column, "categorical")
+        if kind in ("categorical", "boolean"):
+            shares = (
+                both.astype({column: str})
+                .groupby("table")[column]
+                .value_counts(normalize=True)
+                .rename("share")
+                .reset_index()
+            )
+            order = real[column].astype(str).value_counts().index.tolist()
+            sns.barplot(
+                shares, x=column, y="share", hue="table", order=order, palette=palette, ax=ax
+            )
+            ax.tick_params(axis="x", labelrotation=45)
+        else:
+            if kind == "datetime":
+                both[column] = pd.to_datetime(both[column])
+            sns.histplot(
+                both,
+                x=column,
+                hue="table",
+                stat="density",
+                common_norm=False,
+                kde=kind != "datetime",
+                element="step",
+                palette=palette,
+                ax=ax,
+            )
+            if kind == "datetime":
+                ax.tick_params(axis="x", labelrotation=45)
         ax.set_title(column)
+    for ax in list(axes.flat)[len(columns) :]:
+        ax.set_visible(False)
     fig.suptitle("Real vs synthetic distributions")
     fig.tight_layout()
     return _finish(fig, path)
@@ -1031,10 +1422,13 @@ def plot_history(history: pd.DataFrame, path: str | os.PathLike | None = None) -
 
 
 def _layer_rows(model: keras.Model) -> list[str]:
-    rows = []
+    rows, heads = [], []
     for layer in model.layers:
         if isinstance(layer, keras.layers.InputLayer):
             rows.append(f"Input ({layer.batch_shape[-1]})")
+        elif isinstance(layer, keras.layers.Dense) and layer.name.startswith("head_"):
+            kind = "tanh" if layer.name.endswith("tanh") else "softmax"
+            heads.append(f"{layer.units} {kind}")
         elif isinstance(layer, keras.layers.Dense):
             activation = layer.activation.__name__
             suffix = "" if activation == "linear" else f", {activation}"
@@ -1043,8 +1437,10 @@ def _layer_rows(model: keras.Model) -> list[str]:
             rows[-1] += " + LeakyReLU"
         elif isinstance(layer, keras.layers.BatchNormalization):
             rows[-1] += " + BatchNorm"
-        else:
+        elif not isinstance(layer, keras.layers.Concatenate):
             rows.append(type(layer).__name__)
+    if heads:
+        rows.append("Heads: " + ", ".join(heads))
     return rows
 
 
@@ -1090,8 +1486,8 @@ def plot_gan_overview(
     bottom = 2.55 - height / 2
     box(0.1, 1.9, 1.7, 1.3, "Noise z", [f"N(0, 1)^{latent_dim}"], "#eeeeee")
     box(2.4, bottom, 3.0, height, "Generator", gen_rows, "#ffe0b3")
-    box(6.0, 1.9, 1.5, 1.3, "Synthetic", [f"{n_features} features"], "#ffe0b3")
-    box(6.0, 3.7, 1.5, 1.3, "Real rows", [f"{n_features} features"], "#cfe2f3")
+    box(6.0, 1.9, 1.5, 1.3, "Synthetic", [f"{n_features} values"], "#ffe0b3")
+    box(6.0, 3.7, 1.5, 1.3, "Real rows", [f"{n_features} values"], "#cfe2f3")
     box(8.1, bottom, 2.6, height, "Discriminator", disc_rows, "#cfe2f3")
     box(11.0, 2.0, 0.95, 1.1, "Real?", ["logit"], "#eeeeee")
     arrow(1.8, 2.55, 2.4, 2.55)

@@ -56,3 +56,20 @@ def test_widths_are_parameters():
 def test_bad_sizes(kwargs, message):
     with pytest.raises(dgu.ConfigError, match=message):
         dgu.build_generator(**kwargs)
+
+
+def test_generator_has_one_head_per_block_run():
+    info = [(1, "tanh"), (8, "softmax"), (1, "tanh"), (1, "tanh")]
+    gen = dgu.build_generator(latent_dim=10, n_features=11, output_info=info)
+    heads = [layer for layer in gen.layers if layer.name.startswith("head_")]
+    assert [(h.units, h.activation.__name__) for h in heads] == [
+        (1, "tanh"),
+        (8, "linear"),
+        (2, "tanh"),
+    ]
+    assert gen.output_shape == (None, 11)
+
+
+def test_generator_heads_must_add_up():
+    with pytest.raises(dgu.ConfigError, match="output_info adds up to 9, not 11"):
+        dgu.build_generator(latent_dim=10, n_features=11, output_info=[(1, "tanh"), (8, "softmax")])

@@ -48,3 +48,28 @@ def test_plot_gan_overview_reads_the_networks(tmp_path):
     assert "N(0, 1)^100" in texts
     assert (tmp_path / "o.png").exists()
     plt.close(fig)
+
+
+def test_plot_gan_overview_lists_the_output_heads():
+    info = [(1, "tanh"), (8, "softmax"), (3, "tanh")]
+    gen = dgu.build_generator(latent_dim=16, n_features=12, output_info=info)
+    fig = dgu.plot_gan_overview(gen, dgu.build_discriminator(n_features=12))
+    assert "Heads: 1 tanh, 8 softmax, 3 tanh" in _texts(fig)
+    plt.close(fig)
+
+
+def test_plot_distributions_draws_each_kind(screentime):
+    syn = screentime.sample(120, random_state=1)
+    fig = dgu.plot_distributions(screentime, syn)
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in visible] == list(screentime.columns)
+    app_axis = visible[1]
+    labels = [t.get_text() for t in app_axis.get_xticklabels()]
+    assert sorted(labels) == sorted(screentime["App"].unique())
+    assert len(app_axis.patches) >= 16  # 8 apps, real and synthetic bars
+    plt.close(fig)
+
+
+def test_plot_distributions_refuses_different_tables(screentime):
+    with pytest.raises(dgu.ColumnMismatchError, match=r"only in real \['App'\]"):
+        dgu.plot_distributions(screentime, screentime.drop(columns="App"))

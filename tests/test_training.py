@@ -46,7 +46,7 @@ def test_fit_runs_many_epochs_per_keras_epoch_and_keeps_the_history(numeric):
     recorder = EpochLogs()
     gan = dgu.TabularGAN(nb_epochs=12, batch_size=64, seed=1, verbose=0)
     gan.fit(numeric, callbacks=[recorder])
-    assert gan.epochs_per_call_ == 12  # 4 steps an epoch: all 12 epochs in one call
+    assert gan.epochs_per_call_ == 12  # 3 steps an epoch: all 12 epochs in one call
     assert len(recorder.logs) == 1
     assert list(gan.history.columns) == ["d_loss", "g_loss"]
     assert list(gan.history.index) == list(range(1, 13))
@@ -138,8 +138,47 @@ def test_bad_config_is_refused_at_construction(kwargs, message):
 
 def test_bad_table_is_refused_before_training(screentime):
     broken = screentime.copy()
-    broken.loc[3, "Notifications"] = np.nan
+    broken["Notifications"] = broken["Notifications"].astype(float)
+    broken.loc[3, "Notifications"] = np.inf
     gan = dgu.TabularGAN(nb_epochs=1, verbose=0)
-    with pytest.raises(dgu.InvalidDataError, match="'Notifications' has 1 missing values"):
+    with pytest.raises(dgu.InvalidDataError, match="'Notifications' has 1 infinite values"):
         gan.fit(broken)
     assert not hasattr(gan, "generator_")
+
+
+@pytest.fixture(scope="module")
+def whole_table_gan(screentime):
+    return dgu.TabularGAN(nb_epochs=40, batch_size=64, seed=0, verbose=0).fit(screentime)
+
+
+def test_the_whole_table_comes_back_valid(whole_table_gan, screentime):
+    syn = whole_table_gan.sample(600, seed=1)
+    assert list(syn.columns) == list(screentime.columns)
+    assert syn.dtypes.to_dict() == screentime.dtypes.to_dict()
+    assert set(syn["App"]) <= set(screentime["App"])
+    assert syn["App"].nunique() > 1
+    assert syn["Date"].between(screentime["Date"].min(), screentime["Date"].max()).all()
+    assert (syn["Date"] == syn["Date"].dt.normalize()).all()
+    for column in ["Usage (minutes)", "Notifications", "Times Opened"]:
+        assert syn[column].between(screentime[column].min(), screentime[column].max()).all()
+
+
+def test_fit_takes_a_schema_override(screentime):
+    gan = dgu.TabularGAN(nb_epochs=2, batch_size=64, seed=0, verbose=0, jit_compile=False)
+    gan.fit(screentime, schema={"Notifications": "continuous"})
+    assert gan.transformer_.schema_["Notifications"] == "continuous"
+    assert gan.sample(10, seed=0)["Notifications"].dtype == float
+
+
+def test_gumbel_softmax_samples_categories_by_their_probabilities():
+    import keras
+
+    logits = np.log(np.array([[0.7, 0.2, 0.1]] * 20000, dtype="float32"))
+    rows = dgu.gumbel_softmax(logits, [(3, "softmax")], keras.random.SeedGenerator(0), tau=0.2)
+    rows = keras.ops.convert_to_numpy(rows)
+    np.testing.assert_allclose(rows.sum(axis=1), 1.0, rtol=1e-5)
+    shares = np.bincount(rows.argmax(axis=1), minlength=3) / len(rows)
+    np.testing.assert_allclose(shares, [0.7, 0.2, 0.1], atol=0.02)
+    numbers = np.array([[0.5, -0.5]], dtype="float32")
+    kept = dgu.gumbel_softmax(numbers, [(2, "tanh")], keras.random.SeedGenerator(0))
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(kept), numbers)
