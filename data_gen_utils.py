@@ -353,7 +353,11 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
 
     - ``continuous`` / ``integer``: min-max scaling to [-1, 1] (``MinMaxScaler``),
       the range of the generator's ``tanh`` heads; back: clipped to the training
-      range, integers rounded.
+      range, integers rounded. With ``mode_specific``, CTGAN's mode-specific
+      normalisation instead, for multi-modal columns: a Bayesian Gaussian mixture
+      (``BayesianGaussianMixture``) finds the column's modes; a value becomes its
+      most likely mode (a one-hot block) and its distance to that mode's mean in
+      units of 4 standard deviations.
     - ``datetime``: days (or seconds, when times of day occur) since the earliest
       date, then scaled like a number; back: dates in the training range, in the
       original format (``datetime64`` or the same strings).
@@ -368,6 +372,9 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         schema: ``{column: kind}`` overrides of the inferred kinds.
         columns: the columns to model; ``None`` takes every usable column.
         max_categories: most distinct values a categorical column may have.
+        mode_specific: numeric columns to encode mode-specifically: ``True`` for
+            all of them, or a list of names; ``False`` (the seed's min-max) by default.
+        max_modes: most modes the mixture may find in a column.
     """
 
     def __init__(
@@ -375,10 +382,14 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         schema: dict[str, str] | None = None,
         columns: Sequence[str] | None = None,
         max_categories: int = 1000,
+        mode_specific: bool | Sequence[str] = False,
+        max_modes: int = 10,
     ):
         self.schema = schema
         self.columns = columns
         self.max_categories = max_categories
+        self.mode_specific = mode_specific
+        self.max_modes = max_modes
 
     # -- fit -----------------------------------------------------------------
 
@@ -395,6 +406,14 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             raise InvalidDataError(
                 f"the table has {len(df)} row: a GAN needs at least 2 rows to learn from"
             )
+        if not isinstance(self.mode_specific, bool):
+            unknown = [
+                c for c in self.mode_specific if schema.get(c) not in ("integer", "continuous")
+            ]
+            if unknown:
+                raise SchemaError(
+                    f"mode_specific names {unknown}, which are not numeric columns of the table"
+                )
         self.specs_ = [self._fit_spec(df[column], kind) for column, kind in schema.items()]
         self._build_encoders()
         return self
@@ -468,7 +487,37 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         if kind == "datetime":
             spec["origin"] = self._origin.isoformat()
             spec["unit"] = self._unit
+        elif self.mode_specific is True or (
+            not isinstance(self.mode_specific, bool) and name in self.mode_specific
+        ):
+            spec["modes"] = self._fit_modes(numbers[~np.isnan(numbers)])
         return spec
+
+    def _fit_modes(self, numbers: np.ndarray) -> dict[str, list[float]]:
+        """The modes of a column: weights, means and standard deviations (CTGAN's way)."""
+        from sklearn.mixture import BayesianGaussianMixture
+
+        rng = np.random.default_rng(0)
+        sample = numbers if len(numbers) <= 50_000 else rng.choice(numbers, 50_000, replace=False)
+        n_components = max(1, min(self.max_modes, len(np.unique(sample))))
+        mixture = BayesianGaussianMixture(
+            n_components=n_components,
+            weight_concentration_prior_type="dirichlet_process",
+            weight_concentration_prior=0.001,
+            max_iter=200,
+            random_state=0,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ConvergenceWarning on tiny columns
+            mixture.fit(sample.reshape(-1, 1))
+        keep = mixture.weights_ > 0.005
+        floor = 1e-3 * (np.ptp(sample) or 1.0)
+        stds = np.maximum(np.sqrt(mixture.covariances_.reshape(-1)), floor)
+        return {
+            "weights": (mixture.weights_[keep] / mixture.weights_[keep].sum()).tolist(),
+            "means": mixture.means_.reshape(-1)[keep].tolist(),
+            "stds": stds[keep].tolist(),
+        }
 
     @staticmethod
     def _numbers(values: pd.Series, kind: str) -> np.ndarray:
@@ -551,6 +600,8 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                 info.append((len(spec["categories"]), "softmax"))
             else:
                 info.append((1, "tanh"))
+                if "modes" in spec:
+                    info.append((len(spec["modes"]["means"]), "softmax"))
                 if spec["missing"]:
                     info.append((2, "softmax"))
         return info
@@ -586,7 +637,10 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                 numbers = self._numbers(values, spec["kind"])
             absent = np.isnan(numbers)
             filled = np.where(absent, spec["fill"], numbers)
-            blocks.append(np.clip(encoder.transform(filled.reshape(-1, 1)), -1.0, 1.0))
+            if "modes" in spec:
+                blocks.extend(_encode_modes(filled, spec["modes"]))
+            else:
+                blocks.append(np.clip(encoder.transform(filled.reshape(-1, 1)), -1.0, 1.0))
             if spec["missing"]:
                 blocks.append(np.stack([~absent, absent], axis=1).astype(float))
         return np.concatenate(blocks, axis=1)
@@ -614,7 +668,12 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                 continue
             column = x[:, start : start + 1]
             start += 1
-            numbers = encoder.inverse_transform(column)[:, 0] if len(x) else column[:, 0]
+            if "modes" in spec:
+                width = len(spec["modes"]["means"])
+                numbers = _decode_modes(column[:, 0], x[:, start : start + width], spec["modes"])
+                start += width
+            else:
+                numbers = encoder.inverse_transform(column)[:, 0] if len(x) else column[:, 0]
             numbers = np.clip(numbers, spec["min"], spec["max"])
             if spec["kind"] != "continuous":
                 numbers = np.rint(numbers)
@@ -638,15 +697,48 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
     def to_dict(self) -> dict[str, Any]:
         """The fitted state as plain JSON-able values."""
         self._check_fitted()
-        return {"max_categories": self.max_categories, "specs": self.specs_}
+        return {
+            "max_categories": self.max_categories,
+            "mode_specific": self.mode_specific
+            if isinstance(self.mode_specific, bool)
+            else list(self.mode_specific),
+            "max_modes": self.max_modes,
+            "specs": self.specs_,
+        }
 
     @classmethod
     def from_dict(cls, state: dict[str, Any]) -> TabularTransformer:
         """Rebuild a fitted transformer from ``to_dict()``'s output."""
-        self = cls(max_categories=state["max_categories"])
+        self = cls(
+            max_categories=state["max_categories"],
+            mode_specific=state.get("mode_specific", False),
+            max_modes=state.get("max_modes", 10),
+        )
         self.specs_ = [dict(spec) for spec in state["specs"]]
         self._build_encoders()
         return self
+
+
+def _encode_modes(numbers: np.ndarray, modes: dict[str, list[float]]) -> list[np.ndarray]:
+    """A value's most likely mode (one-hot) and its offset from that mode's mean."""
+    from scipy import stats
+
+    means, stds = np.array(modes["means"]), np.array(modes["stds"])
+    log_likelihood = np.log(modes["weights"]) + stats.norm.logpdf(
+        numbers[:, None], loc=means, scale=stds
+    )
+    chosen = np.argmax(log_likelihood, axis=1)
+    offset = np.clip((numbers - means[chosen]) / (4 * stds[chosen]), -1.0, 1.0)
+    return [offset[:, None], np.eye(len(means))[chosen]]
+
+
+def _decode_modes(
+    offset: np.ndarray, scores: np.ndarray, modes: dict[str, list[float]]
+) -> np.ndarray:
+    """Undo ``_encode_modes``: the highest-scored mode, then the offset from its mean."""
+    chosen = np.argmax(scores, axis=1)
+    means, stds = np.array(modes["means"]), np.array(modes["stds"])
+    return np.clip(offset, -1.0, 1.0) * 4 * stds[chosen] + means[chosen]
 
 
 def _json_value(value: Any) -> Any:
@@ -971,6 +1063,8 @@ class TabularGAN:
         verbose: 1 shows one progress bar for the run, 0 nothing.
         jit_compile: compile the training step with XLA (a few seconds of
             compilation, then faster steps).
+        mode_specific: numeric columns to encode with CTGAN's mode-specific
+            normalisation (``True`` for all, or a list); ``False``: min-max.
     """
 
     def __init__(
@@ -986,6 +1080,7 @@ class TabularGAN:
         seed: int | None = None,
         verbose: int = 1,
         jit_compile: bool = True,
+        mode_specific: bool | Sequence[str] = False,
     ):
         self.latent_dim = latent_dim
         self.nb_epochs = nb_epochs
@@ -998,6 +1093,9 @@ class TabularGAN:
         self.seed = seed
         self.verbose = verbose
         self.jit_compile = jit_compile
+        self.mode_specific = (
+            mode_specific if isinstance(mode_specific, bool) else list(mode_specific)
+        )
         self._check_config()
 
     def get_config(self) -> dict[str, Any]:
@@ -1014,6 +1112,7 @@ class TabularGAN:
             "seed": self.seed,
             "verbose": self.verbose,
             "jit_compile": self.jit_compile,
+            "mode_specific": self.mode_specific,
         }
 
     def __repr__(self) -> str:
@@ -1069,7 +1168,9 @@ class TabularGAN:
                 f"TabularGAN needs the TensorFlow backend of Keras, not "
                 f"'{keras.backend.backend()}': set KERAS_BACKEND=tensorflow before importing keras"
             )
-        self.transformer_ = TabularTransformer(schema=schema, columns=self.columns).fit(df)
+        self.transformer_ = TabularTransformer(
+            schema=schema, columns=self.columns, mode_specific=self.mode_specific
+        ).fit(df)
         data = self.transformer_.transform(df).astype(np.float32)
         if self.seed is not None:
             keras.utils.set_random_seed(self.seed)

@@ -182,3 +182,13 @@ def test_gumbel_softmax_samples_categories_by_their_probabilities():
     numbers = np.array([[0.5, -0.5]], dtype="float32")
     kept = dgu.gumbel_softmax(numbers, [(2, "tanh")], keras.random.SeedGenerator(0))
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(kept), numbers)
+
+
+def test_mode_specific_gan_samples_valid_rows(screentime, tmp_path):
+    gan = dgu.TabularGAN(nb_epochs=3, batch_size=64, seed=0, verbose=0, mode_specific=True)
+    syn = gan.fit(screentime).sample(200, seed=0)
+    assert syn.dtypes.to_dict() == screentime.dtypes.to_dict()
+    assert syn["Usage (minutes)"].between(1, 119).all()
+    loaded = dgu.TabularGAN.load(gan.save(tmp_path / "m"))
+    assert loaded.mode_specific is True
+    pd.testing.assert_frame_equal(loaded.sample(50, seed=3), gan.sample(50, seed=3))

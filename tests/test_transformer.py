@@ -244,3 +244,48 @@ def test_transform_checks_its_input(screentime):
     unseen = screentime.assign(App="TikTok")
     with pytest.raises(dgu.InvalidDataError, match="'App' has values not seen in fit"):
         transformer.transform(unseen)
+
+
+def _bimodal(n=400, seed=0):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "minutes": np.concatenate([rng.normal(10, 2, n // 2), rng.normal(90, 5, n // 2)]),
+            "count": rng.integers(0, 50, n),
+        }
+    )
+
+
+def test_mode_specific_normalisation_finds_the_modes_and_round_trips():
+    df = _bimodal()
+    transformer = dgu.TabularTransformer(mode_specific=["minutes"]).fit(df)
+    modes = transformer.specs_[0]["modes"]
+    means = np.array(modes["means"])
+    for true_mean in (10, 90):
+        assert np.abs(means - true_mean).min() < 3
+    assert all(min(abs(m - 10), abs(m - 90)) < 10 for m in means)
+    n_modes = len(modes["means"])
+    assert transformer.output_info_ == [(1, "tanh"), (n_modes, "softmax"), (1, "tanh")]
+    x = transformer.transform(df)
+    # Each row's mode block is one-hot, and its mode is the nearest of the two groups.
+    np.testing.assert_array_equal(x[:, 1 : 1 + n_modes].sum(axis=1), 1)
+    chosen = np.array(modes["means"])[x[:, 1 : 1 + n_modes].argmax(axis=1)]
+    assert (np.abs(chosen - df["minutes"]) < 30).all()
+    back = transformer.inverse_transform(x)
+    np.testing.assert_allclose(back["minutes"], df["minutes"], atol=1e-9)
+    pd.testing.assert_series_equal(back["count"], df["count"])
+    copy = dgu.TabularTransformer.from_dict(json.loads(json.dumps(transformer.to_dict())))
+    np.testing.assert_array_equal(copy.transform(df), x)
+
+
+def test_mode_specific_true_covers_every_numeric_column(screentime):
+    transformer = dgu.TabularTransformer(mode_specific=True).fit(screentime)
+    with_modes = [spec["name"] for spec in transformer.specs_ if "modes" in spec]
+    assert with_modes == ["Usage (minutes)", "Notifications", "Times Opened"]
+    back = transformer.inverse_transform(transformer.transform(screentime))
+    pd.testing.assert_frame_equal(back, screentime)
+
+
+def test_mode_specific_names_must_be_numeric_columns(screentime):
+    with pytest.raises(dgu.SchemaError, match=r"mode_specific names \['App'\]"):
+        dgu.TabularTransformer(mode_specific=["App"]).fit(screentime)
