@@ -23,6 +23,8 @@ Example:
 
 from __future__ import annotations
 
+import html
+import itertools
 import json
 import logging
 import math
@@ -33,6 +35,7 @@ import uuid
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -59,21 +62,27 @@ __all__ = [
     "InvalidDataError",
     "ModelFileError",
     "NotFittedError",
+    "Report",
     "SchemaError",
     "TabularGAN",
     "TabularTransformer",
     "build_discriminator",
     "build_generator",
     "compare_stats",
+    "detection_auc",
+    "evaluate",
     "infer_schema",
     "ks_test",
     "load_data",
+    "ml_efficacy",
     "numeric_columns",
     "plot_distributions",
     "plot_gan_overview",
     "plot_history",
     "save_csv",
     "save_figure",
+    "sdmetrics_metadata",
+    "validity",
 ]
 
 FORMAT_VERSION = 1
@@ -1423,6 +1432,314 @@ def ks_test(
         result = stats.ks_2samp(real[column].dropna(), synthetic[column].dropna())
         rows[column] = {"statistic": result.statistic, "p_value": result.pvalue}
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+@dataclass
+class Report:
+    """How good a synthetic table is: fidelity, detectability, usefulness, privacy.
+
+    Attributes:
+        quality: SDMetrics ``QualityReport`` score, 0 to 1 (mean of the column
+            shapes and pair trends scores).
+        column_shapes: per column, the SDMetrics metric used and its score.
+        pair_trends: per pair of columns, the SDMetrics metric used and its score.
+        detection_auc: ROC AUC of a classifier telling real rows from synthetic
+            ones (5-fold cross-validation); 0.5 means indistinguishable.
+        ml_efficacy: with ``target``: the score on the holdout of a model trained
+            on the synthetic rows (TSTR) next to one trained on the real rows (TRTR).
+        privacy: exact-copy share, median distance to the closest real record
+            and, with a holdout, SDMetrics' DCR overfitting protection.
+        validity: per column, the share of synthetic values inside the real range
+            or among the real categories.
+        notes: what was subsampled, and anything skipped.
+    """
+
+    quality: float
+    column_shapes: pd.DataFrame
+    pair_trends: pd.DataFrame
+    detection_auc: float
+    privacy: dict[str, float]
+    validity: pd.DataFrame
+    ml_efficacy: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Every score in one tidy table: ``group``, ``metric``, ``column``, ``score``."""
+        rows = [("overall", "quality", "", self.quality)]
+        rows += [("overall", "detection_auc", "", self.detection_auc)]
+        rows += [("privacy", k, "", v) for k, v in self.privacy.items()]
+        rows += [
+            ("column_shapes", r.Metric, r.Column, r.Score) for r in self.column_shapes.itertuples()
+        ]
+        rows += [
+            ("pair_trends", r.Metric, f"{r._1} / {r._2}", r.Score)
+            for r in self.pair_trends.itertuples()
+        ]
+        rows += [("validity", "in_range_share", c, v) for c, v in self.validity["share"].items()]
+        if self.ml_efficacy is not None:
+            rows += [
+                ("ml_efficacy", f"{name} ({self.ml_efficacy.attrs['metric']})", "", v)
+                for name, v in self.ml_efficacy["score"].items()
+            ]
+        return pd.DataFrame(rows, columns=["group", "metric", "column", "score"])
+
+    def summary(self) -> pd.Series:
+        """The headline scores."""
+        headline = {"quality": self.quality, "detection_auc": self.detection_auc}
+        headline.update(self.privacy)
+        headline["validity"] = float(self.validity["share"].min())
+        if self.ml_efficacy is not None:
+            headline.update({k.lower(): v for k, v in self.ml_efficacy["score"].items()})
+        return pd.Series(headline, name="score")
+
+    def _repr_html_(self) -> str:
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
+        return (
+            "<h4>Synthetic data report</h4>"
+            + self.summary().to_frame().to_html(float_format="{:.3f}".format)
+            + "<h5>Column shapes</h5>"
+            + self.column_shapes.to_html(index=False, float_format="{:.3f}".format)
+            + (f"<h5>Notes</h5><ul>{notes}</ul>" if notes else "")
+        )
+
+    def __repr__(self) -> str:
+        return "Report(\n" + self.summary().to_string(float_format="{:.3f}".format) + "\n)"
+
+
+def sdmetrics_metadata(df: pd.DataFrame) -> dict[str, Any]:
+    """SDMetrics single-table metadata for ``df``, from ``infer_schema``."""
+    sdtypes = {
+        "integer": "numerical",
+        "continuous": "numerical",
+        "categorical": "categorical",
+        "boolean": "boolean",
+        "datetime": "datetime",
+    }
+    columns: dict[str, Any] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ColumnsLeftOutWarning)
+        schema = infer_schema(df)
+    for column in df.columns:
+        kind = schema.get(str(column), "categorical")
+        columns[str(column)] = {"sdtype": sdtypes[kind]}
+        if kind == "datetime" and not pd.api.types.is_datetime64_any_dtype(df[column]):
+            columns[str(column)]["datetime_format"] = _date_format(df[column].dropna())
+    return {"columns": columns}
+
+
+def evaluate(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    holdout: pd.DataFrame | None = None,
+    target: str | None = None,
+    max_rows: int = 20_000,
+    seed: int = 0,
+) -> Report:
+    """Score a synthetic table against the real one, in the field's standard measures.
+
+    SDMetrics computes the quality report and the DCR overfitting protection; the
+    classifier two-sample test (detection), TSTR/TRTR and validity are computed here
+    with scikit-learn. Tables larger than ``max_rows`` are subsampled (said in
+    ``notes``).
+
+    Args:
+        real: the rows the synthesizer learnt from.
+        synthetic: the generated rows, with the same columns.
+        holdout: real rows the synthesizer never saw (for DCR overfitting
+            protection and TSTR/TRTR).
+        target: a column to predict for TSTR/TRTR (needs ``holdout``).
+        max_rows: rows per table at most, for the slower metrics.
+        seed: seed of the subsampling and the classifiers.
+
+    Returns:
+        A ``Report``.
+
+    Raises:
+        ColumnMismatchError: the tables' columns differ (the message names them).
+        DataGenError: ``target`` without ``holdout``, or an unknown ``target``.
+    """
+    from sdmetrics.reports import QualityReport
+
+    _common_columns(real, synthetic, None)
+    if holdout is not None:
+        _common_columns(real, holdout, None)
+    if target is not None and target not in real.columns:
+        raise SchemaError(
+            f"target '{target}' is not a column; the columns are {list(real.columns)}"
+        )
+    if target is not None and holdout is None:
+        raise DataGenError("target= needs holdout=: real rows the synthesizer never saw")
+    synthetic = synthetic[list(real.columns)]
+    notes: list[str] = []
+    real_s, synthetic_s = (
+        _subsample(t, max_rows, seed, name, notes)
+        for t, name in ((real, "real"), (synthetic, "synthetic"))
+    )
+    holdout_s = None if holdout is None else _subsample(holdout, max_rows, seed, "holdout", notes)
+
+    metadata = sdmetrics_metadata(real)
+    quality_report = QualityReport()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        quality_report.generate(
+            {"table": real_s},
+            {"table": synthetic_s},
+            {"tables": {"table": metadata}},
+            verbose=False,
+        )
+    shapes = quality_report.get_details("Column Shapes")
+    pairs = quality_report.get_details("Column Pair Trends")
+    return Report(
+        quality=float(quality_report.get_score()),
+        column_shapes=shapes[[c for c in shapes.columns if c != "Table"]],
+        pair_trends=pairs[[c for c in pairs.columns if c != "Table"]],
+        detection_auc=detection_auc(real_s, synthetic_s, seed),
+        privacy=_privacy(real_s, synthetic_s, holdout_s, metadata),
+        validity=validity(real, synthetic),
+        ml_efficacy=None
+        if target is None
+        else ml_efficacy(real_s, synthetic_s, holdout_s, target, seed),
+        notes=notes,
+    )
+
+
+def _subsample(
+    df: pd.DataFrame, max_rows: int, seed: int, name: str, notes: list[str]
+) -> pd.DataFrame:
+    if len(df) <= max_rows:
+        return df.reset_index(drop=True)
+    notes.append(f"the {name} table ({len(df):,} rows) was subsampled to {max_rows:,} rows")
+    return df.sample(max_rows, random_state=seed).reset_index(drop=True)
+
+
+def _feature_matrix(tables: Sequence[pd.DataFrame]) -> list[np.ndarray]:
+    """Numbers for classifiers and distances: codes for categories, days for dates.
+
+    Every column is scaled by the first table's range so distances weigh columns alike.
+    """
+    first = tables[0]
+    matrices = [[] for _ in tables]
+    for column in first.columns:
+        values = [t[column] for t in tables]
+        if pd.api.types.is_datetime64_any_dtype(values[0]) or (
+            not pd.api.types.is_numeric_dtype(values[0])
+            and _date_format(values[0].dropna()) is not None
+        ):
+            values = [pd.to_datetime(v).astype("int64") / 8.64e13 for v in values]
+        if pd.api.types.is_numeric_dtype(values[0]) and not pd.api.types.is_bool_dtype(values[0]):
+            numbers = [v.to_numpy(dtype=float) for v in values]
+            low, high = np.nanmin(numbers[0]), np.nanmax(numbers[0])
+            numbers = [(n - low) / ((high - low) or 1.0) for n in numbers]
+        else:
+            codes, _ = pd.factorize(pd.concat(values, ignore_index=True).astype(str))
+            sizes = np.cumsum([0] + [len(v) for v in values])
+            numbers = [codes[a:b].astype(float) for a, b in itertools.pairwise(sizes)]
+        for matrix, column_values in zip(matrices, numbers, strict=True):
+            matrix.append(column_values)
+    return [np.column_stack(m) for m in matrices]
+
+
+def detection_auc(real: pd.DataFrame, synthetic: pd.DataFrame, seed: int = 0) -> float:
+    """ROC AUC of gradient boosting telling real from synthetic rows, 5-fold CV.
+
+    Equal numbers of rows from each table; 0.5 means the classifier cannot tell them
+    apart (scores below 0.5, an artefact of cross-validation, are reported as 0.5).
+    """
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+
+    n = min(len(real), len(synthetic))
+    real_x, synthetic_x = _feature_matrix(
+        [real.sample(n, random_state=seed), synthetic.sample(n, random_state=seed)]
+    )
+    x = np.vstack([real_x, synthetic_x])
+    y = np.r_[np.ones(n), np.zeros(n)]
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
+    model = HistGradientBoostingClassifier(random_state=seed)
+    auc = float(np.mean(cross_val_score(model, x, y, cv=folds, scoring="roc_auc")))
+    # Below 0.5 is no signal (held-out rows' twins sit in the other class), as in
+    # SDMetrics' detection metrics.
+    return max(auc, 0.5)
+
+
+def ml_efficacy(
+    real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame, target: str, seed: int = 0
+) -> pd.DataFrame:
+    """Train on synthetic / test on real holdout (TSTR), next to train on real (TRTR).
+
+    Accuracy for a categorical target, R² for a numeric one.
+    """
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+    from sklearn.metrics import accuracy_score, r2_score
+
+    features = [c for c in real.columns if c != target]
+    real_x, synthetic_x, holdout_x = _feature_matrix(
+        [real[features], synthetic[features], holdout[features]]
+    )
+    numeric = pd.api.types.is_numeric_dtype(real[target]) and not pd.api.types.is_bool_dtype(
+        real[target]
+    )
+    scores = {}
+    for name, x, y in (("TSTR", synthetic_x, synthetic[target]), ("TRTR", real_x, real[target])):
+        if numeric:
+            model = HistGradientBoostingRegressor(random_state=seed).fit(x, y)
+            scores[name] = r2_score(holdout[target], model.predict(holdout_x))
+        else:
+            model = HistGradientBoostingClassifier(random_state=seed).fit(x, y.astype(str))
+            scores[name] = accuracy_score(holdout[target].astype(str), model.predict(holdout_x))
+    frame = pd.DataFrame({"score": scores})
+    frame.attrs["metric"] = "r2" if numeric else "accuracy"
+    return frame
+
+
+def _privacy(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    holdout: pd.DataFrame | None,
+    metadata: dict[str, Any],
+) -> dict[str, float]:
+    from sdmetrics.single_table import DCROverfittingProtection
+    from sklearn.neighbors import NearestNeighbors
+
+    keys = real.drop_duplicates().astype(str).agg("\x1f".join, axis=1)
+    copies = synthetic.astype(str).agg("\x1f".join, axis=1).isin(set(keys))
+    real_x, synthetic_x = _feature_matrix([real, synthetic])
+    real_x, synthetic_x = np.nan_to_num(real_x, nan=-1.0), np.nan_to_num(synthetic_x, nan=-1.0)
+    distances, _ = NearestNeighbors(n_neighbors=1).fit(real_x).kneighbors(synthetic_x)
+    result = {
+        "exact_copy_share": float(copies.mean()),
+        "median_dcr": float(np.median(distances)),
+    }
+    if holdout is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result["dcr_overfitting_protection"] = float(
+                DCROverfittingProtection.compute(
+                    real, synthetic, holdout, {"tables": {"table": metadata}}, "table"
+                )
+            )
+    return result
+
+
+def validity(real: pd.DataFrame, synthetic: pd.DataFrame) -> pd.DataFrame:
+    """Per column, the share of synthetic values inside the real range or categories.
+
+    Missing values count as valid where the real column has missing values too.
+    """
+    shares = {}
+    for column in real.columns:
+        values, reference = synthetic[column], real[column]
+        allowed_missing = reference.isna().any()
+        present = values.notna()
+        if (
+            pd.api.types.is_numeric_dtype(reference) and not pd.api.types.is_bool_dtype(reference)
+        ) or (pd.api.types.is_datetime64_any_dtype(reference)):
+            inside = values.between(reference.min(), reference.max())
+        else:
+            inside = values.isin(set(reference.dropna()))
+        valid = inside | (~present & allowed_missing)
+        shares[column] = float(valid.mean()) if len(values) else 1.0
+    return pd.DataFrame({"share": shares})
 
 
 # ---------------------------------------------------------------------------

@@ -1,0 +1,102 @@
+"""evaluate(): known answers on identical, shifted and decorrelated tables."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import data_gen_utils as dgu
+
+
+@pytest.fixture(scope="module")
+def halves(screentime):
+    return (
+        screentime.iloc[::2].reset_index(drop=True),
+        screentime.iloc[1::2].reset_index(drop=True),
+    )
+
+
+def test_identical_tables_score_perfectly_and_are_all_copies(halves):
+    train, _ = halves
+    report = dgu.evaluate(train, train.copy())
+    assert report.quality == pytest.approx(1.0)
+    assert (report.column_shapes["Score"] == 1).all()
+    assert report.detection_auc == pytest.approx(0.5)
+    assert report.privacy["exact_copy_share"] == 1.0
+    assert report.privacy["median_dcr"] == 0.0
+    assert (report.validity["share"] == 1).all()
+
+
+def test_a_shifted_column_is_seen_by_shapes_detection_and_validity(halves):
+    train, _ = halves
+    shifted = train.assign(**{"Usage (minutes)": train["Usage (minutes)"] + 500})
+    report = dgu.evaluate(train, shifted)
+    shapes = report.column_shapes.set_index("Column")["Score"]
+    assert shapes["Usage (minutes)"] == 0
+    assert shapes.drop("Usage (minutes)").eq(1).all()
+    assert report.detection_auc > 0.95
+    assert report.validity.loc["Usage (minutes)", "share"] == 0
+    assert report.privacy["exact_copy_share"] == 0
+
+
+def test_a_permuted_column_breaks_pair_trends_not_shapes(halves):
+    train, _ = halves
+    rng = np.random.default_rng(0)
+    permuted = train.assign(Notifications=rng.permutation(train["Notifications"].to_numpy()))
+    report = dgu.evaluate(train, permuted)
+    shapes = report.column_shapes.set_index("Column")["Score"]
+    assert shapes["Notifications"] == 1
+    pairs = report.pair_trends.set_index(["Column 1", "Column 2"])["Score"]
+    # SDMetrics scores the pairs whose real association is strong enough.
+    assert pairs[("Notifications", "Times Opened")] < 0.9
+    assert pairs[("App", "Notifications")] < 0.9
+    assert pairs[("App", "Usage (minutes)")] == pytest.approx(1.0)
+    base = dgu.evaluate(train, train.copy())
+    assert report.quality < base.quality
+
+
+def test_holdout_gives_dcr_protection_and_tstr(halves):
+    train, holdout = halves
+    report = dgu.evaluate(train, holdout, holdout=holdout, target="App")
+    assert 0 <= report.privacy["dcr_overfitting_protection"] <= 1
+    assert list(report.ml_efficacy.index) == ["TSTR", "TRTR"]
+    assert report.ml_efficacy.attrs["metric"] == "accuracy"
+    # Trained on the very rows it is tested on, TSTR here beats TRTR.
+    assert report.ml_efficacy.loc["TSTR", "score"] > report.ml_efficacy.loc["TRTR", "score"]
+    frame = report.to_frame()
+    assert {"overall", "privacy", "column_shapes", "pair_trends", "validity", "ml_efficacy"} <= set(
+        frame["group"]
+    )
+    assert "Synthetic data report" in report._repr_html_()
+
+
+def test_copying_the_training_rows_loses_dcr_protection(halves):
+    train, holdout = halves
+    copied = dgu.evaluate(train, train.copy(), holdout=holdout)
+    fresh = dgu.evaluate(train, holdout, holdout=holdout)
+    assert (
+        copied.privacy["dcr_overfitting_protection"] < fresh.privacy["dcr_overfitting_protection"]
+    )
+
+
+def test_validity_counts_unknown_categories_and_allows_real_missing_values():
+    real = pd.DataFrame({"c": ["a", "b", None, "a"], "n": [1.0, 2.0, 3.0, 4.0]})
+    synthetic = pd.DataFrame({"c": ["a", "z", None, "b"], "n": [0.0, 2.0, 3.0, np.nan]})
+    shares = dgu.validity(real, synthetic)["share"]
+    assert shares["c"] == 0.75
+    assert shares["n"] == 0.5
+
+
+def test_large_tables_are_subsampled_and_said_so(halves):
+    train, holdout = halves
+    report = dgu.evaluate(train, holdout, max_rows=50)
+    assert any("subsampled to 50 rows" in note for note in report.notes)
+
+
+def test_bad_calls(halves):
+    train, holdout = halves
+    with pytest.raises(dgu.ColumnMismatchError, match=r"only in real \['App'\]"):
+        dgu.evaluate(train, holdout.drop(columns="App"))
+    with pytest.raises(dgu.DataGenError, match="target= needs holdout="):
+        dgu.evaluate(train, holdout, target="App")
+    with pytest.raises(dgu.SchemaError, match="target 'Battery' is not a column"):
+        dgu.evaluate(train, holdout, holdout=holdout, target="Battery")
