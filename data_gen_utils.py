@@ -66,6 +66,7 @@ __all__ = [
     "SchemaError",
     "TabularGAN",
     "TabularTransformer",
+    "TrainingDivergedError",
     "build_discriminator",
     "build_generator",
     "compare_stats",
@@ -122,6 +123,10 @@ class ConfigError(DataGenError):
     """A hyperparameter has a value that cannot work."""
 
 
+class TrainingDivergedError(DataGenError):
+    """Training produced non-finite losses or weights; the model was restored."""
+
+
 class ModelFileError(DataGenError):
     """A saved model folder is missing, incomplete, corrupted, unsafe or too new."""
 
@@ -176,7 +181,9 @@ def load_data(path: str | os.PathLike) -> pd.DataFrame:
         raise EmptyDataError(f"'{path}' has {len(df.columns)} columns but no rows")
     for column in df.columns:
         if df[column].dtype == object and _is_iso_date_column(df[column]):
-            df[column] = pd.to_datetime(df[column], format="ISO8601")
+            parsed = pd.to_datetime(df[column], format="ISO8601", errors="coerce")
+            if parsed.notna().sum() == df[column].notna().sum():  # "2024-13-45" stays text
+                df[column] = parsed
     return df
 
 
@@ -295,7 +302,8 @@ def _date_format(present: pd.Series) -> str | None:
     if any_format.mean() >= 0.5:
         examples = ", ".join(repr(v) for v in sample.iloc[:3])
         raise InvalidDataError(
-            f"column '{present.name}' mixes date formats ({examples}, ...): convert it first, "
+            f"column '{present.name}' mixes date formats or has impossible dates ({examples}, "
+            "...): convert it first, "
             f"e.g. df['{present.name}'] = pd.to_datetime(df['{present.name}'], format='mixed')"
         )
     return None
@@ -1017,6 +1025,51 @@ def gumbel_softmax(
     return tf.concat(parts, axis=-1)
 
 
+class TrainingGuard(keras.callbacks.Callback):
+    """Keep the last good weights; on non-finite losses or weights, restore them and stop.
+
+    After each Keras epoch whose losses and weights are all finite, the weights of
+    both networks are copied. When a loss or a weight is NaN or infinite, those
+    copies are put back and training stops; ``diverged`` is then True. ``restore``
+    also serves after an interruption.
+
+    Args:
+        epochs_per_call: data epochs in one Keras epoch.
+    """
+
+    def __init__(self, epochs_per_call: int):
+        super().__init__()
+        self.epochs_per_call = epochs_per_call
+        self.good_epochs = 0
+        self.good_weights: list[list[np.ndarray]] | None = None
+        self.diverged = False
+
+    def _networks(self) -> list[keras.Model]:
+        return [self.model.generator, self.model.discriminator]
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.good_weights = [net.get_weights() for net in self._networks()]
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        weights = [net.get_weights() for net in self._networks()]
+        finite = all(np.isfinite(float(v)) for v in (logs or {}).values()) and all(
+            np.isfinite(w).all() for net in weights for w in net
+        )
+        if finite:
+            self.good_weights = weights
+            self.good_epochs = (epoch + 1) * self.epochs_per_call
+        else:
+            self.diverged = True
+            self.restore()
+            self.model.stop_training = True
+
+    def restore(self) -> None:
+        """Put back the weights of the last good epoch."""
+        if self.good_weights is not None:
+            for net, weights in zip(self._networks(), self.good_weights, strict=True):
+                net.set_weights(weights)
+
+
 class RunProgress(keras.callbacks.Callback):
     """One progress bar for the whole run, counted in data epochs.
 
@@ -1219,20 +1272,42 @@ class TabularGAN:
             .repeat()
             .prefetch(tf.data.AUTOTUNE)
         )
-        run_callbacks = list(callbacks or [])
+        guard = TrainingGuard(self.epochs_per_call_)
+        run_callbacks = [guard, *(callbacks or [])]
         if self.verbose:
             run_callbacks.append(RunProgress(self.nb_epochs, self.epochs_per_call_))
-        self.keras_history_ = model.fit(
-            dataset,
-            epochs=self.nb_epochs // self.epochs_per_call_,
-            steps_per_epoch=steps_per_call,
-            callbacks=run_callbacks,
-            shuffle=False,
-            verbose=0,
-        )
+        self.interrupted_ = False
+        try:
+            self.keras_history_ = model.fit(
+                dataset,
+                epochs=self.nb_epochs // self.epochs_per_call_,
+                steps_per_epoch=steps_per_call,
+                callbacks=run_callbacks,
+                shuffle=False,
+                verbose=0,
+            )
+        except KeyboardInterrupt:
+            # The notebook's stop button: keep what was learnt, consistently.
+            guard.restore()
+            self.interrupted_ = True
+            logger.warning(
+                "training interrupted: the model keeps the weights of epoch %d of %d; "
+                "it can sample and save now",
+                guard.good_epochs,
+                self.nb_epochs,
+            )
         self.model_ = model
-        self.history = model.epoch_losses
+        self.history = model.epoch_losses.iloc[: guard.good_epochs]
         self._sample_seed = keras.random.SeedGenerator(self.seed)
+        if guard.diverged:
+            losses = model.epoch_losses
+            bad = losses.index[~np.isfinite(losses.to_numpy()).all(axis=1)]
+            first = int(bad[0]) if len(bad) else guard.good_epochs + 1
+            raise TrainingDivergedError(
+                f"training diverged at epoch {first} (non-finite loss or weights); the model "
+                f"was restored to the weights of epoch {guard.good_epochs}. Lower "
+                f"learning_rate (now {self.learning_rate}) or check the data"
+            )
         return self
 
     # -- sample --------------------------------------------------------------

@@ -69,6 +69,12 @@ def test_non_date_strings_stay_strings(tmp_path):
     assert df["n"].dtype == np.int64
 
 
+def test_impossible_dates_stay_text(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("d,n\n2024-08-01,1\n2024-13-45,2\n")
+    assert dgu.load_data(path)["d"].tolist() == ["2024-08-01", "2024-13-45"]
+
+
 def test_infer_schema_kinds():
     df = pd.DataFrame(
         {

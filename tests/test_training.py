@@ -192,3 +192,58 @@ def test_mode_specific_gan_samples_valid_rows(screentime, tmp_path):
     loaded = dgu.TabularGAN.load(gan.save(tmp_path / "m"))
     assert loaded.mode_specific is True
     pd.testing.assert_frame_equal(loaded.sample(50, seed=3), gan.sample(50, seed=3))
+
+
+class Interrupt(keras.callbacks.Callback):
+    """Raise KeyboardInterrupt (the notebook's stop button) at the end of a Keras epoch."""
+
+    def __init__(self, at):
+        super().__init__()
+        self.at = at
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.at:
+            raise KeyboardInterrupt
+
+
+class Poison(keras.callbacks.Callback):
+    """Put a NaN into the discriminator after a Keras epoch."""
+
+    def __init__(self, at):
+        super().__init__()
+        self.at = at
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.at:
+            weights = self.model.discriminator.get_weights()
+            weights[0][0, 0] = np.nan
+            self.model.discriminator.set_weights(weights)
+
+
+def _small_gan(nb_epochs):
+    return dgu.TabularGAN(nb_epochs=nb_epochs, batch_size=64, seed=0, verbose=0, jit_compile=False)
+
+
+def test_an_interrupted_fit_keeps_a_usable_model(numeric, monkeypatch, tmp_path):
+    monkeypatch.setattr(dgu, "_epochs_per_call", lambda nb_epochs, steps: 2)
+    gan = _small_gan(10).fit(numeric, callbacks=[Interrupt(at=1)])
+    assert gan.interrupted_
+    # Keras epochs 0 and 1 completed: 2 x 2 data epochs, and the history says so.
+    assert list(gan.history.index) == [1, 2, 3, 4]
+    syn = gan.sample(50, seed=0)
+    assert syn.notna().all().all()
+    loaded = dgu.TabularGAN.load(gan.save(tmp_path / "m"))
+    pd.testing.assert_frame_equal(loaded.sample(50, seed=0), syn)
+
+
+def test_divergence_stops_with_the_epoch_and_restores_good_weights(numeric, monkeypatch):
+    monkeypatch.setattr(dgu, "_epochs_per_call", lambda nb_epochs, steps: 2)
+    gan = _small_gan(10)
+    with pytest.raises(
+        dgu.TrainingDivergedError, match=r"diverged at epoch 5 .*weights of epoch 4"
+    ):
+        gan.fit(numeric, callbacks=[Poison(at=1)])
+    weights = gan.generator_.get_weights() + gan.discriminator_.get_weights()
+    assert all(np.isfinite(w).all() for w in weights)
+    assert len(gan.history) == 4
+    assert gan.sample(20, seed=0).notna().all().all()
