@@ -77,9 +77,14 @@ __all__ = [
     "load_data",
     "ml_efficacy",
     "numeric_columns",
+    "plot_boxes",
+    "plot_correlations",
     "plot_distributions",
     "plot_gan_overview",
     "plot_history",
+    "plot_pairs",
+    "plot_pca",
+    "plot_report",
     "save_csv",
     "save_figure",
     "sdmetrics_metadata",
@@ -1608,6 +1613,7 @@ def evaluate(
     holdout: pd.DataFrame | None = None,
     target: str | None = None,
     max_rows: int = 20_000,
+    dcr_rows: int = 2_000,
     seed: int = 0,
 ) -> Report:
     """Score a synthetic table against the real one, in the field's standard measures.
@@ -1624,6 +1630,8 @@ def evaluate(
             protection and TSTR/TRTR).
         target: a column to predict for TSTR/TRTR (needs ``holdout``).
         max_rows: rows per table at most, for the slower metrics.
+        dcr_rows: rows per table at most for SDMetrics' DCR overfitting
+            protection, whose cost grows with the product of the tables' sizes.
         seed: seed of the subsampling and the classifiers.
 
     Returns:
@@ -1669,7 +1677,7 @@ def evaluate(
         column_shapes=shapes[[c for c in shapes.columns if c != "Table"]],
         pair_trends=pairs[[c for c in pairs.columns if c != "Table"]],
         detection_auc=detection_auc(real_s, synthetic_s, seed),
-        privacy=_privacy(real_s, synthetic_s, holdout_s, metadata),
+        privacy=_privacy(real_s, synthetic_s, holdout_s, metadata, dcr_rows, seed, notes),
         validity=validity(real, synthetic),
         ml_efficacy=None
         if target is None
@@ -1690,7 +1698,8 @@ def _subsample(
 def _feature_matrix(tables: Sequence[pd.DataFrame]) -> list[np.ndarray]:
     """Numbers for classifiers and distances: codes for categories, days for dates.
 
-    Every column is scaled by the first table's range so distances weigh columns alike.
+    Every column is scaled to about [0, 1] (numbers and dates by the first table's
+    range, category codes by their count) so distances weigh columns alike.
     """
     first = tables[0]
     matrices = [[] for _ in tables]
@@ -1706,7 +1715,8 @@ def _feature_matrix(tables: Sequence[pd.DataFrame]) -> list[np.ndarray]:
             low, high = np.nanmin(numbers[0]), np.nanmax(numbers[0])
             numbers = [(n - low) / ((high - low) or 1.0) for n in numbers]
         else:
-            codes, _ = pd.factorize(pd.concat(values, ignore_index=True).astype(str))
+            codes, uniques = pd.factorize(pd.concat(values, ignore_index=True).astype(str))
+            codes = codes / max(1, len(uniques) - 1)  # in [0, 1], like the numbers
             sizes = np.cumsum([0] + [len(v) for v in values])
             numbers = [codes[a:b].astype(float) for a, b in itertools.pairwise(sizes)]
         for matrix, column_values in zip(matrices, numbers, strict=True):
@@ -1772,6 +1782,9 @@ def _privacy(
     synthetic: pd.DataFrame,
     holdout: pd.DataFrame | None,
     metadata: dict[str, Any],
+    dcr_rows: int,
+    seed: int,
+    notes: list[str],
 ) -> dict[str, float]:
     from sdmetrics.single_table import DCROverfittingProtection
     from sklearn.neighbors import NearestNeighbors
@@ -1786,12 +1799,13 @@ def _privacy(
         "median_dcr": float(np.median(distances)),
     }
     if holdout is not None:
+        if max(len(real), len(synthetic), len(holdout)) > dcr_rows:
+            notes.append(f"DCR overfitting protection used {dcr_rows:,} rows of each table")
+        tables = [_rows(t, dcr_rows, seed) for t in (real, synthetic, holdout)]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result["dcr_overfitting_protection"] = float(
-                DCROverfittingProtection.compute(
-                    real, synthetic, holdout, {"tables": {"table": metadata}}, "table"
-                )
+                DCROverfittingProtection.compute(*tables, {"tables": {"table": metadata}}, "table")
             )
     return result
 
@@ -1830,11 +1844,14 @@ def plot_distributions(
     columns: Sequence[str] | None = None,
     path: str | os.PathLike | None = None,
     ncols: int = 3,
+    max_rows: int = 20_000,
+    seed: int = 0,
 ) -> Any:
     """Real against synthetic, one panel per column, drawn by the column's kind.
 
     Numbers: histograms with density curves, real over synthetic. Dates: a
     histogram of dates. Categories and booleans: frequency bars side by side.
+    Larger tables are subsampled to ``max_rows`` rows each.
 
     Returns:
         The matplotlib Figure (also saved as PNG at ``path`` if given).
@@ -1843,6 +1860,7 @@ def plot_distributions(
     import seaborn as sns
 
     columns = _common_columns(real, synthetic, columns)
+    real, synthetic = _rows(real, max_rows, seed), _rows(synthetic, max_rows, seed)
     nrows = math.ceil(len(columns) / ncols)
     width = min(ncols, len(columns))
     fig, axes = plt.subplots(nrows, width, figsize=(4.8 * width, 3.6 * nrows), squeeze=False)
@@ -1912,6 +1930,197 @@ def plot_history(history: pd.DataFrame, path: str | os.PathLike | None = None) -
     ax.legend()
     fig.tight_layout()
     return _finish(fig, path)
+
+
+def plot_correlations(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    columns: Sequence[str] | None = None,
+    path: str | os.PathLike | None = None,
+) -> Any:
+    """Correlation heat maps of the numeric columns: real, synthetic and their difference.
+
+    Returns:
+        The matplotlib Figure (also saved as PNG at ``path`` if given).
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    columns = _common_numeric_columns(real, synthetic, columns)
+    corr_real, corr_synthetic = real[columns].corr(), synthetic[columns].corr()
+    panels = {
+        "real": corr_real,
+        "synthetic": corr_synthetic,
+        "synthetic - real": corr_synthetic - corr_real,
+    }
+    size = 1.2 + 0.9 * len(columns)
+    fig, axes = plt.subplots(1, 3, figsize=(3 * size + 1, size))
+    for ax, (title, matrix) in zip(axes, panels.items(), strict=True):
+        sns.heatmap(matrix, vmin=-1, vmax=1, cmap="coolwarm", annot=True, fmt=".2f", ax=ax)
+        ax.set_title(title)
+    fig.suptitle("Correlations")
+    fig.tight_layout()
+    return _finish(fig, path)
+
+
+def plot_pairs(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    columns: Sequence[str] | None = None,
+    path: str | os.PathLike | None = None,
+    max_rows: int = 2000,
+    seed: int = 0,
+) -> Any:
+    """Pair plot of the numeric columns, both tables overlaid (subsampled to ``max_rows``).
+
+    Returns:
+        The matplotlib Figure (also saved as PNG at ``path`` if given).
+    """
+    import seaborn as sns
+
+    columns = _common_numeric_columns(real, synthetic, columns)
+    both = pd.concat(
+        [
+            _rows(real[columns], max_rows, seed).assign(table="real"),
+            _rows(synthetic[columns], max_rows, seed).assign(table="synthetic"),
+        ],
+        ignore_index=True,
+    )
+    grid = sns.pairplot(
+        both,
+        hue="table",
+        palette={"real": REAL_COLOR, "synthetic": SYNTHETIC_COLOR},
+        plot_kws={"alpha": 0.4, "s": 12},
+        corner=True,
+    )
+    return _finish(grid.figure, path)
+
+
+def plot_boxes(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    by: str,
+    columns: Sequence[str] | None = None,
+    path: str | os.PathLike | None = None,
+    max_rows: int = 20_000,
+    seed: int = 0,
+) -> Any:
+    """Box plots of numeric columns per category of ``by`` (e.g. usage by app), side by side.
+
+    Larger tables are subsampled to ``max_rows`` rows each.
+
+    Returns:
+        The matplotlib Figure (also saved as PNG at ``path`` if given).
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    if by not in real.columns or by not in synthetic.columns:
+        raise ColumnMismatchError(f"by='{by}' is not a column of both tables")
+    columns = [c for c in _common_numeric_columns(real, synthetic, columns) if c != by]
+    real, synthetic = _rows(real, max_rows, seed), _rows(synthetic, max_rows, seed)
+    both = pd.concat([real.assign(table="real"), synthetic.assign(table="synthetic")])
+    order = sorted(real[by].dropna().astype(str).unique())
+    both[by] = both[by].astype(str)
+    fig, axes = plt.subplots(
+        len(columns), 1, figsize=(max(8, 1.1 * len(order)), 3.2 * len(columns))
+    )
+    palette = {"real": REAL_COLOR, "synthetic": SYNTHETIC_COLOR}
+    for ax, column in zip(np.atleast_1d(axes), columns, strict=True):
+        with warnings.catch_warnings():
+            # seaborn 0.13 passes matplotlib 3.11's deprecated `vert` argument.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            sns.boxplot(
+                both, x=by, y=column, hue="table", order=order, palette=palette, fliersize=2, ax=ax
+            )
+        ax.set_title(f"{column} by {by}")
+    fig.tight_layout()
+    return _finish(fig, path)
+
+
+def plot_pca(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    path: str | os.PathLike | None = None,
+    max_rows: int = 5000,
+    seed: int = 0,
+) -> Any:
+    """Both tables projected on the real table's first two principal components.
+
+    Every column counts: numbers and dates scaled by the real range, categories as codes.
+
+    Returns:
+        The matplotlib Figure (also saved as PNG at ``path`` if given).
+    """
+    import matplotlib.pyplot as plt
+    from sklearn.decomposition import PCA
+
+    columns = _common_columns(real, synthetic, None)
+    real_x, synthetic_x = _feature_matrix(
+        [_rows(real[columns], max_rows, seed), _rows(synthetic[columns], max_rows, seed)]
+    )
+    fill = np.nanmedian(real_x, axis=0)
+    real_x = np.where(np.isnan(real_x), fill, real_x)
+    synthetic_x = np.where(np.isnan(synthetic_x), fill, synthetic_x)
+    pca = PCA(n_components=2, random_state=seed).fit(real_x)
+    fig, ax = plt.subplots(figsize=(6.5, 5))
+    for name, x, color in (
+        ("real", real_x, REAL_COLOR),
+        ("synthetic", synthetic_x, SYNTHETIC_COLOR),
+    ):
+        points = pca.transform(x)
+        ax.scatter(points[:, 0], points[:, 1], s=10, alpha=0.5, color=color, label=name)
+    ratios = pca.explained_variance_ratio_
+    ax.set_xlabel(f"PC 1 ({ratios[0]:.0%} of the real variance)")
+    ax.set_ylabel(f"PC 2 ({ratios[1]:.0%})")
+    ax.set_title("Principal components of the real table")
+    ax.legend()
+    fig.tight_layout()
+    return _finish(fig, path)
+
+
+def plot_report(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    history: pd.DataFrame | None = None,
+    by: str | None = None,
+    folder: str | os.PathLike | None = None,
+) -> dict[str, Any]:
+    """Every comparison figure at once; each is also a function of its own.
+
+    Args:
+        real: the real table.
+        synthetic: the synthetic table, same columns.
+        history: ``gan.history``, for the training curves.
+        by: a categorical column for the per-category box plots.
+        folder: if given, each figure is saved there as ``<name>.png``.
+
+    The pair plot and the box plots show the first 6 numeric columns.
+
+    Returns:
+        ``{name: Figure}``.
+    """
+    _common_columns(real, synthetic, None)
+    has_numbers = bool(numeric_columns(real))
+
+    def where(name: str) -> Path | None:
+        return None if folder is None else Path(folder) / f"{name}.png"
+
+    first = [c for c in numeric_columns(real) if c != by][:6]  # pairs and boxes stay legible
+    figures = {"distributions": plot_distributions(real, synthetic, path=where("distributions"))}
+    if has_numbers:
+        figures["correlations"] = plot_correlations(real, synthetic, path=where("correlations"))
+        figures["pairs"] = plot_pairs(real, synthetic, first, path=where("pairs"))
+    if by is not None and first:
+        figures["boxes"] = plot_boxes(real, synthetic, by, first, path=where("boxes"))
+    figures["pca"] = plot_pca(real, synthetic, path=where("pca"))
+    if history is not None:
+        figures["history"] = plot_history(history, path=where("history"))
+    return figures
+
+
+def _rows(df: pd.DataFrame, max_rows: int, seed: int) -> pd.DataFrame:
+    return df if len(df) <= max_rows else df.sample(max_rows, random_state=seed)
 
 
 def _layer_rows(model: keras.Model) -> list[str]:

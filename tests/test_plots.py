@@ -73,3 +73,46 @@ def test_plot_distributions_draws_each_kind(screentime):
 def test_plot_distributions_refuses_different_tables(screentime):
     with pytest.raises(dgu.ColumnMismatchError, match=r"only in real \['App'\]"):
         dgu.plot_distributions(screentime, screentime.drop(columns="App"))
+
+
+def test_plot_correlations_shows_the_difference(numeric):
+    fig = dgu.plot_correlations(numeric, numeric.copy())
+    titled = [ax for ax in fig.axes if ax.get_title()]
+    assert [ax.get_title() for ax in titled] == ["real", "synthetic", "synthetic - real"]
+    differences = {t.get_text() for t in titled[2].texts}
+    assert differences <= {"0.00", "-0.00"}
+    plt.close(fig)
+
+
+def test_plot_pairs_and_pca(screentime):
+    syn = screentime.sample(150, replace=True, random_state=2)
+    pairs = dgu.plot_pairs(screentime, syn)
+    assert isinstance(pairs, Figure)
+    plt.close(pairs)
+    pca = dgu.plot_pca(screentime, syn)
+    assert "of the real variance" in pca.axes[0].get_xlabel()
+    assert [t.get_text() for t in pca.axes[0].get_legend().get_texts()] == ["real", "synthetic"]
+    plt.close(pca)
+
+
+def test_plot_boxes_per_category(screentime):
+    fig = dgu.plot_boxes(screentime, screentime.sample(100, random_state=0), by="App")
+    assert [ax.get_title() for ax in fig.axes] == [
+        "Usage (minutes) by App",
+        "Notifications by App",
+        "Times Opened by App",
+    ]
+    plt.close(fig)
+    with pytest.raises(dgu.ColumnMismatchError, match="by='Device' is not a column"):
+        dgu.plot_boxes(screentime, screentime, by="Device")
+
+
+def test_plot_report_draws_and_saves_every_figure(tmp_path, screentime, fitted_gan):
+    syn = screentime.sample(100, random_state=3)
+    figures = dgu.plot_report(
+        screentime, syn, history=fitted_gan.history, by="App", folder=tmp_path
+    )
+    assert list(figures) == ["distributions", "correlations", "pairs", "boxes", "pca", "history"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{n}.png" for n in figures)
+    for fig in figures.values():
+        plt.close(fig)

@@ -100,3 +100,10 @@ def test_bad_calls(halves):
         dgu.evaluate(train, holdout, target="App")
     with pytest.raises(dgu.SchemaError, match="target 'Battery' is not a column"):
         dgu.evaluate(train, holdout, holdout=holdout, target="Battery")
+
+
+def test_dcr_protection_is_computed_on_a_bounded_sample(halves):
+    train, holdout = halves
+    report = dgu.evaluate(train, holdout, holdout=holdout, dcr_rows=40)
+    assert "DCR overfitting protection used 40 rows of each table" in report.notes
+    assert 0 <= report.privacy["dcr_overfitting_protection"] <= 1
