@@ -247,3 +247,11 @@ def test_divergence_stops_with_the_epoch_and_restores_good_weights(numeric, monk
     assert all(np.isfinite(w).all() for w in weights)
     assert len(gan.history) == 4
     assert gan.sample(20, seed=0).notna().all().all()
+
+
+def test_another_keras_backend_is_refused_before_training(numeric, monkeypatch):
+    monkeypatch.setattr(dgu.keras.backend, "backend", lambda: "jax")
+    gan = dgu.TabularGAN(nb_epochs=1, verbose=0)
+    with pytest.raises(dgu.ConfigError, match="needs the TensorFlow backend of Keras, not 'jax'"):
+        gan.fit(numeric)
+    assert not hasattr(gan, "generator_")
