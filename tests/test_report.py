@@ -107,3 +107,29 @@ def test_dcr_protection_is_computed_on_a_bounded_sample(halves):
     report = dgu.evaluate(train, holdout, holdout=holdout, dcr_rows=40)
     assert "DCR overfitting protection used 40 rows of each table" in report.notes
     assert 0 <= report.privacy["dcr_overfitting_protection"] <= 1
+
+
+def test_mixed_tables_with_missing_values():
+    def table(seed):
+        rng = np.random.default_rng(seed)
+        n = 120
+        df = pd.DataFrame(
+            {
+                "amount": rng.gamma(2.0, 10.0, n),
+                "count": rng.integers(0, 20, n),
+                "kind": rng.choice(["a", "b", "c"], n).astype(object),
+                "flag": rng.random(n) < 0.3,
+                "day": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 60, n), "D"),
+            }
+        )
+        df.loc[rng.random(n) < 0.2, "amount"] = np.nan
+        df.loc[rng.random(n) < 0.1, "kind"] = None
+        return df
+
+    real, synthetic, holdout = table(0), table(1), table(2)
+    report = dgu.evaluate(real, synthetic, holdout=holdout, target="kind")
+    summary = report.summary()
+    assert np.isfinite(summary.drop(labels=["tstr", "trtr"]).to_numpy()).all()
+    assert 0.5 <= report.detection_auc < 0.8  # independent draws of one distribution
+    assert report.quality > 0.8
+    assert (report.validity["share"] > 0.9).all()
