@@ -42,6 +42,7 @@ format: setup ## Reformat the code and notebooks with ruff.
 
 bench: setup ## Run the benchmarks (see BENCHMARKS.md).
 	$(BIN)/python benchmarks/train_speed.py
+	$(BIN)/python benchmarks/report_speed.py
 
 clean: ## Remove .venv, models/ and caches.
 	rm -rf $(VENV) models .pytest_cache .hypothesis *.egg-info
