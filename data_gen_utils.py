@@ -500,17 +500,17 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                 spec["categories"].append(None)
             return spec
         if kind == "datetime":
-            numbers, spec["format"] = self._dates_to_numbers_fit(values)
+            fields, dates = self._fit_dates(values)
+            spec.update(fields)
+            numbers = self._dates_to_numbers(dates, spec["origin"], spec["unit"])
         else:
             numbers = self._numbers(values, kind)
         spec["missing"] = bool(np.isnan(numbers).any())
         spec["min"], spec["max"] = float(np.nanmin(numbers)), float(np.nanmax(numbers))
         spec["fill"] = float(np.nanmedian(numbers))
-        if kind == "datetime":
-            spec["origin"] = self._origin.isoformat()
-            spec["unit"] = self._unit
-        elif self.mode_specific is True or (
-            not isinstance(self.mode_specific, bool) and name in self.mode_specific
+        if kind != "datetime" and (
+            self.mode_specific is True
+            or (not isinstance(self.mode_specific, bool) and name in self.mode_specific)
         ):
             spec["modes"] = self._fit_modes(numbers[~np.isnan(numbers)])
         return spec
@@ -554,7 +554,8 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         _check_finite(values)
         return values.to_numpy(dtype=float)
 
-    def _dates_to_numbers_fit(self, values: pd.Series) -> tuple[np.ndarray, str | None]:
+    def _fit_dates(self, values: pd.Series) -> tuple[dict[str, Any], pd.Series]:
+        """A date column's format (None for datetime64), earliest date and unit; the dates."""
         fmt = None
         if not pd.api.types.is_datetime64_any_dtype(values):
             fmt = _date_format(values.dropna())
@@ -564,10 +565,9 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                     f"in one of the formats {list(_DATE_FORMATS)}: convert it with pd.to_datetime"
                 )
         dates = self._parse_dates(values, fmt)
-        self._origin = dates.min()
-        times = dates.dropna()
-        self._unit = "D" if (times == times.dt.normalize()).all() else "s"
-        return self._dates_to_numbers(dates, self._origin.isoformat(), self._unit), fmt
+        present = dates.dropna()
+        unit = "D" if (present == present.dt.normalize()).all() else "s"
+        return {"format": fmt, "origin": present.min().isoformat(), "unit": unit}, dates
 
     @staticmethod
     def _parse_dates(values: pd.Series, fmt: str | None) -> pd.Series:
