@@ -59,6 +59,8 @@ __all__ = [
     "DataGenError",
     "EmptyDataError",
     "GANModel",
+    "ModelSelection",
+    "SEED_CONFIG",
     "InvalidDataError",
     "ModelFileError",
     "NotFittedError",
@@ -72,6 +74,7 @@ __all__ = [
     "compare_stats",
     "detection_auc",
     "evaluate",
+    "gradient_penalty",
     "infer_schema",
     "ks_test",
     "load_data",
@@ -87,12 +90,31 @@ __all__ = [
     "plot_report",
     "save_csv",
     "save_figure",
+    "training_dataset",
     "sdmetrics_metadata",
     "validity",
 ]
 
 FORMAT_VERSION = 1
 """Version of the saved-model folder layout written by ``TabularGAN.save``."""
+
+SEED_CONFIG: dict[str, Any] = {
+    "latent_dim": 100,
+    "nb_epochs": 10000,
+    "batch_size": 128,
+    "generator_units": (128, 256, 512),
+    "discriminator_units": (512, 256, 128),
+    "discriminator_dropout": 0.0,
+    "learning_rate": 2e-4,
+    "beta_1": 0.5,
+    "beta_2": 0.999,
+    "loss": "bce",
+    "pac": 1,
+    "condition_on": None,
+    "log_scale": False,
+    "validation_size": 0.0,
+}
+"""The seed README's GAN: ``TabularGAN(**SEED_CONFIG)`` (override any key, e.g. ``seed``)."""
 
 
 # ---------------------------------------------------------------------------
@@ -379,7 +401,8 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
       normalisation instead, for multi-modal columns: a Bayesian Gaussian mixture
       (``BayesianGaussianMixture``) finds the column's modes; a value becomes its
       most likely mode (a one-hot block) and its distance to that mode's mean in
-      units of 4 standard deviations.
+      units of 4 standard deviations. With ``log_scale``, ``log1p`` first, for
+      skewed non-negative counts (back: ``expm1``).
     - ``datetime``: days (or seconds, when times of day occur) since the earliest
       date, then scaled like a number; back: dates in the training range, in the
       original format (``datetime64`` or the same strings).
@@ -397,6 +420,9 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         mode_specific: numeric columns to encode mode-specifically: ``True`` for
             all of them, or a list of names; ``False`` (the seed's min-max) by default.
         max_modes: most modes the mixture may find in a column.
+        log_scale: numeric columns to take ``log1p`` of before scaling: ``"auto"``
+            for the non-negative ones whose skewness is above 1, ``True`` for all
+            non-negative ones, a list of names, or ``False`` (the seed's scaling).
     """
 
     def __init__(
@@ -406,12 +432,14 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         max_categories: int = 1000,
         mode_specific: bool | Sequence[str] = False,
         max_modes: int = 10,
+        log_scale: bool | str | Sequence[str] = False,
     ):
         self.schema = schema
         self.columns = columns
         self.max_categories = max_categories
         self.mode_specific = mode_specific
         self.max_modes = max_modes
+        self.log_scale = log_scale
 
     # -- fit -----------------------------------------------------------------
 
@@ -435,6 +463,18 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             if unknown:
                 raise SchemaError(
                     f"mode_specific names {unknown}, which are not numeric columns of the table"
+                )
+        if isinstance(self.log_scale, str) and self.log_scale != "auto":
+            raise ConfigError(
+                f"log_scale must be True, False, 'auto' or a list of columns, got {self.log_scale!r}"
+            )
+        if not isinstance(self.log_scale, (bool, str)):
+            bad = [c for c in self.log_scale if schema.get(c) not in ("integer", "continuous")]
+            negative = [c for c in self.log_scale if c not in bad and (df[c] < 0).any()]
+            if bad or negative:
+                raise SchemaError(
+                    f"log_scale names {bad + negative}, which are not non-negative numeric "
+                    "columns of the table: log1p needs numbers >= 0"
                 )
         self.specs_ = [self._fit_spec(df[column], kind) for column, kind in schema.items()]
         self._build_encoders()
@@ -505,6 +545,9 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             numbers = self._dates_to_numbers(dates, spec["origin"], spec["unit"])
         else:
             numbers = self._numbers(values, kind)
+            if self._wants_log(name, numbers):
+                spec["log"] = True
+                numbers = np.log1p(numbers)
         spec["missing"] = bool(np.isnan(numbers).any())
         spec["min"], spec["max"] = float(np.nanmin(numbers)), float(np.nanmax(numbers))
         spec["fill"] = float(np.nanmedian(numbers))
@@ -514,6 +557,16 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         ):
             spec["modes"] = self._fit_modes(numbers[~np.isnan(numbers)])
         return spec
+
+    def _wants_log(self, name: str, numbers: np.ndarray) -> bool:
+        present = numbers[~np.isnan(numbers)]
+        if self.log_scale is False or (present < 0).any():
+            return False
+        if self.log_scale == "auto":
+            from scipy import stats
+
+            return present.std() > 0 and float(stats.skew(present)) > 1.0
+        return self.log_scale is True or name in self.log_scale
 
     def _fit_modes(self, numbers: np.ndarray) -> dict[str, list[float]]:
         """The modes of a column: weights, means and standard deviations (CTGAN's way)."""
@@ -616,17 +669,40 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
     def output_info_(self) -> list[tuple[int, str]]:
         """The transformed matrix's blocks, in order: ``(width, "tanh" | "softmax")``."""
         self._check_fitted()
-        info = []
+        return [block for column in self._blocks_per_column() for block in column]
+
+    def block(self, column: str) -> tuple[int, int]:
+        """Where a categorical or boolean column's one-hot block sits: ``(start, width)``.
+
+        Raises:
+            SchemaError: the column is not modelled, or is not categorical/boolean.
+        """
+        self._check_fitted()
+        start = 0
+        for spec, blocks in zip(self.specs_, self._blocks_per_column(), strict=True):
+            if spec["name"] == column:
+                if "categories" not in spec:
+                    raise SchemaError(
+                        f"column '{column}' is {spec['kind']}: only a categorical or boolean "
+                        "column can be a condition"
+                    )
+                return start, blocks[0][0]
+            start += sum(width for width, _ in blocks)
+        raise SchemaError(f"column '{column}' is not modelled; the columns are {self.columns_}")
+
+    def _blocks_per_column(self) -> list[list[tuple[int, str]]]:
+        blocks = []
         for spec in self.specs_:
             if "categories" in spec:
-                info.append((len(spec["categories"]), "softmax"))
-            else:
-                info.append((1, "tanh"))
-                if "modes" in spec:
-                    info.append((len(spec["modes"]["means"]), "softmax"))
-                if spec["missing"]:
-                    info.append((2, "softmax"))
-        return info
+                blocks.append([(len(spec["categories"]), "softmax")])
+                continue
+            column = [(1, "tanh")]
+            if "modes" in spec:
+                column.append((len(spec["modes"]["means"]), "softmax"))
+            if spec["missing"]:
+                column.append((2, "softmax"))
+            blocks.append(column)
+        return blocks
 
     @property
     def output_dim(self) -> int:
@@ -657,6 +733,8 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                 numbers = self._dates_to_numbers(dates, spec["origin"], spec["unit"])
             else:
                 numbers = self._numbers(values, spec["kind"])
+                if spec.get("log"):
+                    numbers = np.log1p(np.maximum(numbers, 0.0))
             absent = np.isnan(numbers)
             filled = np.where(absent, spec["fill"], numbers)
             if "modes" in spec:
@@ -697,6 +775,8 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             else:
                 numbers = encoder.inverse_transform(column)[:, 0] if len(x) else column[:, 0]
             numbers = np.clip(numbers, spec["min"], spec["max"])
+            if spec.get("log"):
+                numbers = np.expm1(numbers)
             if spec["kind"] != "continuous":
                 numbers = np.rint(numbers)
             if spec["missing"]:
@@ -725,6 +805,9 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             if isinstance(self.mode_specific, bool)
             else list(self.mode_specific),
             "max_modes": self.max_modes,
+            "log_scale": self.log_scale
+            if isinstance(self.log_scale, (bool, str))
+            else list(self.log_scale),
             "specs": self.specs_,
         }
 
@@ -735,6 +818,7 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             max_categories=state["max_categories"],
             mode_specific=state.get("mode_specific", False),
             max_modes=state.get("max_modes", 10),
+            log_scale=state.get("log_scale", False),
         )
         self.specs_ = [dict(spec) for spec in state["specs"]]
         self._build_encoders()
@@ -794,6 +878,7 @@ def build_generator(
     negative_slope: float = 0.2,
     bn_momentum: float = 0.8,
     output_info: Sequence[tuple[int, str]] | None = None,
+    n_conditions: int = 0,
 ) -> keras.Model:
     """The seed's generator: Dense + LeakyReLU + BatchNormalization blocks, then output heads.
 
@@ -808,15 +893,20 @@ def build_generator(
             blocks share one ``tanh`` Dense head; each ``softmax`` block gets a
             linear head whose logits the training step turns into a
             Gumbel-softmax sample. ``None``: one ``tanh`` head (the seed's).
+        n_conditions: width of a one-hot condition vector appended to the noise
+            (0: an unconditional generator, the seed's).
 
     Returns:
-        A ``keras.Model`` mapping ``(None, latent_dim)`` to ``(None, n_features)``.
+        A ``keras.Model`` mapping ``(None, latent_dim + n_conditions)`` to
+        ``(None, n_features)``.
     """
     _check_sizes(latent_dim=latent_dim, n_features=n_features, hidden_units=hidden_units)
+    if isinstance(n_conditions, bool) or not isinstance(n_conditions, int) or n_conditions < 0:
+        raise ConfigError(f"n_conditions must be a non-negative integer, got {n_conditions!r}")
     heads = _heads(output_info or [(n_features, "tanh")])
     if sum(width for width, _ in heads) != n_features:
         raise ConfigError(f"output_info adds up to {sum(w for w, _ in heads)}, not {n_features}")
-    noise = keras.Input(shape=(latent_dim,), name="noise")
+    noise = keras.Input(shape=(latent_dim + n_conditions,), name="noise")
     x = noise
     for i, units in enumerate(hidden_units, start=1):
         x = keras.layers.Dense(units, name=f"dense_{i}")(x)
@@ -852,26 +942,37 @@ def build_discriminator(
     n_features: int = 3,
     hidden_units: Sequence[int] = (512, 256, 128),
     negative_slope: float = 0.2,
+    pac: int = 1,
+    dropout: float = 0.0,
 ) -> keras.Model:
     """The seed's discriminator: Dense + LeakyReLU blocks to one real/fake score.
 
-    The output is a logit (apply a sigmoid for the probability that a row is real);
-    the loss uses ``from_logits=True``, which is numerically safer.
+    The output is a logit (apply a sigmoid for the probability that a row is real;
+    with the ``"wgan-gp"`` loss it is the critic's unbounded score).
 
     Args:
-        n_features: number of columns of a row.
+        n_features: width of what it judges for one row (the row, plus the
+            condition vector in a conditional GAN).
         hidden_units: width of each hidden Dense layer.
         negative_slope: LeakyReLU slope for negative inputs.
+        pac: rows judged together (PacGAN); the input is ``pac`` rows side by side.
+        dropout: rate of a Dropout layer after each LeakyReLU (CTGAN's 0.5), which
+            keeps the discriminator from memorising the training rows; 0: none
+            (the seed's).
 
     Returns:
-        A ``keras.Model`` mapping ``(None, n_features)`` to ``(None, 1)``.
+        A ``keras.Model`` mapping ``(None, pac * n_features)`` to ``(None, 1)``.
     """
-    _check_sizes(n_features=n_features, hidden_units=hidden_units)
-    rows = keras.Input(shape=(n_features,), name="rows")
+    _check_sizes(n_features=n_features, pac=pac, hidden_units=hidden_units)
+    if isinstance(dropout, bool) or not (isinstance(dropout, (int, float)) and 0 <= dropout < 1):
+        raise ConfigError(f"dropout must be in [0, 1), got {dropout!r}")
+    rows = keras.Input(shape=(pac * n_features,), name="rows")
     x = rows
     for i, units in enumerate(hidden_units, start=1):
         x = keras.layers.Dense(units, name=f"dense_{i}")(x)
         x = keras.layers.LeakyReLU(negative_slope=negative_slope, name=f"leaky_relu_{i}")(x)
+        if dropout:
+            x = keras.layers.Dropout(dropout, name=f"dropout_{i}")(x)
     score = keras.layers.Dense(1, name="real_logit")(x)
     return keras.Model(rows, score, name="discriminator")
 
@@ -892,6 +993,9 @@ def _check_sizes(hidden_units: Sequence[int] = (), **sizes: int) -> None:
 # training
 # ---------------------------------------------------------------------------
 
+LOSSES = ("bce", "wgan-gp")
+"""The adversarial losses: the seed's binary cross-entropy, or Wasserstein with gradient penalty."""
+
 
 class GANModel(keras.Model):
     """A generator and a discriminator trained against each other by ``fit()``.
@@ -903,8 +1007,9 @@ class GANModel(keras.Model):
     one Keras epoch without losing the per-epoch history.
 
     Args:
-        generator: maps noise ``(None, latent_dim)`` to rows.
-        discriminator: maps rows to a real/fake logit ``(None, 1)``.
+        generator: maps noise (and the condition vector) to rows.
+        discriminator: maps ``pac`` rows (each with its condition vector) to one
+            score ``(None, 1)``.
         latent_dim: size of the noise vector.
         seed: seed of the noise ``SeedGenerator``.
         steps_per_epoch: training steps in one pass over the data.
@@ -913,6 +1018,15 @@ class GANModel(keras.Model):
             generator's logits for each softmax block become a Gumbel-softmax
             sample, so the discriminator sees near one-hot vectors as in real rows.
         tau: Gumbel-softmax temperature (CTGAN's 0.2).
+        loss: ``"bce"`` (the seed's) or ``"wgan-gp"`` (the critic's score
+            difference plus ``gp_weight`` times the gradient penalty).
+        pac: rows the discriminator judges together (PacGAN); the batch size must
+            be a multiple of it.
+        condition: ``(start, width)`` of the one-hot block of the column both
+            networks are conditioned on, or ``None``. A real row's own block is its
+            condition; the generator gets the same conditions and a cross-entropy
+            term that makes its rows honour them.
+        gp_weight: weight of the gradient penalty (10 in the WGAN-GP paper).
     """
 
     def __init__(
@@ -925,11 +1039,21 @@ class GANModel(keras.Model):
         max_epochs: int = 1,
         output_info: Sequence[tuple[int, str]] | None = None,
         tau: float = 0.2,
+        loss: str = "bce",
+        pac: int = 1,
+        condition: tuple[int, int] | None = None,
+        gp_weight: float = 10.0,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
+        if loss not in LOSSES:
+            raise ConfigError(f"loss must be one of {list(LOSSES)}, got {loss!r}")
         self.output_info = [(int(w), k) for w, k in (output_info or [])]
         self.tau = tau
+        self.loss = loss
+        self.pac = int(pac)
+        self.condition = None if condition is None else (int(condition[0]), int(condition[1]))
+        self.gp_weight = float(gp_weight)
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = latent_dim
@@ -949,7 +1073,7 @@ class GANModel(keras.Model):
         loss_fn: keras.losses.Loss | None = None,
         **kwargs: Any,
     ) -> None:
-        """Set both optimizers and the adversarial loss (BCE on logits by default)."""
+        """Set both optimizers, and the BCE loss (on logits by default) for ``loss="bce"``."""
         super().compile(**kwargs)
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
@@ -973,29 +1097,70 @@ class GANModel(keras.Model):
         """Turn each softmax block's logits into a Gumbel-softmax sample."""
         return gumbel_softmax(raw, self.output_info, self.seed_generator, self.tau)
 
+    def conditions_of(self, rows: tf.Tensor) -> tf.Tensor | None:
+        """The condition block of each row (``None`` for an unconditional GAN)."""
+        if self.condition is None:
+            return None
+        start, width = self.condition
+        return rows[:, start : start + width]
+
+    def generate(self, noise: tf.Tensor, conditions: tf.Tensor | None, training: bool) -> tf.Tensor:
+        """The generator's raw output (logits for softmax blocks) for noise and conditions."""
+        inputs = noise if conditions is None else tf.concat([noise, conditions], axis=-1)
+        return self.generator(inputs, training=training)
+
+    def critic_input(self, rows: tf.Tensor, conditions: tf.Tensor | None) -> tf.Tensor:
+        """Rows with their conditions, ``pac`` of them side by side."""
+        if conditions is not None:
+            rows = tf.concat([rows, conditions], axis=-1)
+        return tf.reshape(rows, (-1, self.pac * rows.shape[-1]))
+
     def train_step(self, data: tf.Tensor) -> dict[str, tf.Tensor]:
         """One discriminator update, then one generator update."""
         real = data
         batch_size = tf.shape(real)[0]
-        ones = tf.ones((batch_size, 1))
-        zeros = tf.zeros((batch_size, 1))
+        conditions = self.conditions_of(real)
 
         noise = keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
-        fake = self.activate(self.generator(noise, training=True))
-        rows = tf.concat([real, fake], axis=0)
-        labels = tf.concat([ones, zeros], axis=0)
+        fake = self.activate(self.generate(noise, conditions, training=True))
+        real_in = self.critic_input(real, conditions)
+        fake_in = self.critic_input(fake, conditions)
         with tf.GradientTape() as tape:
-            # One pass over both halves (the discriminator has no BatchNormalization):
-            # the mean loss over 2 x batch_size rows is the mean of the real and fake
-            # losses, and the larger matrix products run faster than two small ones.
-            d_loss = self.loss_fn(labels, self.discriminator(rows, training=True))
+            # One pass over both halves (the discriminator has no BatchNormalization),
+            # as larger matrix products run faster than two small ones.
+            scores = self.discriminator(tf.concat([real_in, fake_in], axis=0), training=True)
+            real_scores, fake_scores = tf.split(scores, 2, axis=0)
+            if self.loss == "wgan-gp":
+                alpha = keras.random.uniform((tf.shape(real_in)[0], 1), seed=self.seed_generator)
+                penalty = gradient_penalty(self.discriminator, real_in, fake_in, alpha)
+                d_loss = (
+                    tf.reduce_mean(fake_scores)
+                    - tf.reduce_mean(real_scores)
+                    + self.gp_weight * penalty
+                )
+            else:
+                d_loss = 0.5 * (
+                    self.loss_fn(tf.ones_like(real_scores), real_scores)
+                    + self.loss_fn(tf.zeros_like(fake_scores), fake_scores)
+                )
         weights = self.discriminator.trainable_weights
         self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, weights), weights, strict=True))
 
         noise = keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
         with tf.GradientTape() as tape:
-            fake = self.activate(self.generator(noise, training=True))
-            g_loss = self.loss_fn(ones, self.discriminator(fake, training=True))
+            raw = self.generate(noise, conditions, training=True)
+            scores = self.discriminator(
+                self.critic_input(self.activate(raw), conditions), training=True
+            )
+            if self.loss == "wgan-gp":
+                g_loss = -tf.reduce_mean(scores)
+            else:
+                g_loss = self.loss_fn(tf.ones_like(scores), scores)
+            if conditions is not None:
+                logits = self.conditions_of(raw)
+                g_loss += tf.reduce_mean(
+                    tf.nn.softmax_cross_entropy_with_logits(labels=conditions, logits=logits)
+                )
         weights = self.generator.trainable_weights
         self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, weights), weights, strict=True))
 
@@ -1006,6 +1171,67 @@ class GANModel(keras.Model):
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
         return {m.name: m.result() for m in self.metrics}
+
+
+def gradient_penalty(critic: Any, real: tf.Tensor, fake: tf.Tensor, alpha: tf.Tensor) -> tf.Tensor:
+    """WGAN-GP's penalty: the mean of ``(||grad critic(x)||_2 - 1)^2`` over samples.
+
+    ``x = alpha * real + (1 - alpha) * fake``, one ``alpha`` per sample (drawn
+    from U(0, 1) by the caller). The norm is taken per sample, over that sample's
+    features, not over the whole batch; with PacGAN a sample is ``pac`` rows side
+    by side. Each score depends on its own sample only (the critic has no
+    BatchNormalization), so the gradient of their sum holds each sample's gradient.
+
+    Args:
+        critic: maps ``(batch, features)`` to scores ``(batch, 1)``.
+        real: real samples ``(batch, features)``.
+        fake: generated samples, same shape.
+        alpha: mixing weights ``(batch, 1)``.
+    """
+    mixed = alpha * real + (1.0 - alpha) * fake
+    with tf.GradientTape() as tape:
+        tape.watch(mixed)
+        scores = critic(mixed, training=True)
+    gradients = tape.gradient(scores, mixed)
+    norms = tf.sqrt(tf.reduce_sum(tf.square(gradients), axis=1) + 1e-12)
+    return tf.reduce_mean(tf.square(norms - 1.0))
+
+
+def training_dataset(
+    data: np.ndarray,
+    batch_size: int,
+    seed: int,
+    weights: np.ndarray | None = None,
+    first_epoch: int = 0,
+) -> tf.data.Dataset:
+    """Endless full batches, epoch after epoch, all in TensorFlow (no Python per batch).
+
+    An epoch is ``len(data) // batch_size`` batches. Its rows are a permutation
+    of the data (the incomplete last batch dropped) or, with ``weights``, a draw
+    with replacement in proportion to them. The draw depends only on ``(seed,
+    epoch)``, so a run resumed at ``first_epoch`` gets the batches an
+    uninterrupted run would have got.
+    """
+    table = tf.constant(data, dtype=tf.float32)
+    n_rows, n_features = data.shape
+    steps = n_rows // batch_size
+    take = steps * batch_size
+    logits = None if weights is None else tf.constant(np.log(weights)[None, :], tf.float32)
+
+    def epoch_batches(epoch: tf.Tensor) -> tf.Tensor:
+        key = tf.stack([tf.constant(seed, tf.int64), epoch])
+        if logits is None:
+            rows = tf.random.experimental.stateless_shuffle(tf.range(n_rows), seed=key)[:take]
+        else:
+            rows = tf.random.stateless_categorical(logits, take, seed=key)[0]
+        return tf.reshape(tf.gather(table, rows), (steps, batch_size, n_features))
+
+    return (
+        tf.data.Dataset.counter(first_epoch)
+        .map(epoch_batches, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        .unbatch()
+        .prefetch(tf.data.AUTOTUNE)
+    )
 
 
 def gumbel_softmax(
@@ -1103,6 +1329,187 @@ class RunProgress(keras.callbacks.Callback):
         self.bar.update(done, values=values, finalize=done >= self.nb_epochs)
 
 
+class ModelSelection(keras.callbacks.Callback):
+    """Score the generator as it trains, keep the best weights, stop when it only memorises.
+
+    Every ``check_every`` data epochs it draws ``n_samples`` rows (always from the
+    same noise, so checks differ only by the weights) and scores them against real
+    rows the networks never train on, the validation slice:
+
+    - ``fidelity``: SDMetrics' ``QualityReport`` score of the sample against all
+      the real rows, training and validation (column shapes and pair trends);
+    - ``protection``: SDMetrics' ``DCROverfittingProtection`` with the validation
+      rows as the holdout: ``min(1, 2 * (1 - p))``, ``p`` the share of sampled rows
+      nearer to a training row than to a validation row, with as many training
+      rows as validation rows (the mean over ``n_subsets`` random subsets of the
+      training rows): 1 when the sample is no nearer to the training rows than
+      new real rows are, down to 0 as it copies them. Distances are SDMetrics'
+      DCR ones: each column's absolute difference over its range, or 0/1 for
+      categories.
+
+    The rule never buys fidelity with copying: a check can become the best only if
+    its protection is at least ``min_protection``; among those, the highest
+    fidelity wins. Training stops after ``patience`` checks without a new best, and
+    the best weights are put back when training ends (also after an early stop or
+    an interruption, through ``restore``).
+
+    Args:
+        sample: ``sample(noise_seed) -> DataFrame`` of ``n_samples`` rows from the
+            current weights.
+        train: the training rows.
+        valid: the validation rows.
+        check_every: data epochs between checks (a multiple of the data epochs in
+            one Keras epoch).
+        epochs_per_call: data epochs in one Keras epoch.
+        min_protection: least protection a check needs to become the best.
+        patience: checks without a new best before training stops (0: never stop early).
+        seed: seed of the noise behind every check's sample.
+    """
+
+    def __init__(
+        self,
+        sample: Any,
+        train: pd.DataFrame,
+        valid: pd.DataFrame,
+        check_every: int,
+        epochs_per_call: int,
+        min_protection: float = 0.9,
+        patience: int = 10,
+        seed: int = 0,
+        n_subsets: int = 5,
+    ):
+        super().__init__()
+        self.sample = sample
+        self.train, self.valid = train.reset_index(drop=True), valid.reset_index(drop=True)
+        self.check_every = check_every
+        self.epochs_per_call = epochs_per_call
+        self.min_protection = min_protection
+        self.patience = patience
+        self.seed = seed
+        self.records: list[dict[str, float]] = []
+        self.best: dict[str, float] | None = None
+        self.best_weights: list[list[np.ndarray]] | None = None
+        self._real = pd.concat([self.train, self.valid], ignore_index=True)
+        self._metadata = {"tables": {"table": sdmetrics_metadata(self._real)}}
+        self._distances = _DcrSpace(self._real)
+        train_x = self._distances.encode(self.train)
+        self._valid_x = self._distances.encode(self.valid)
+        rng = np.random.default_rng(seed)
+        size = min(len(self.train), len(self.valid))
+        self._train_subsets = [
+            train_x[rng.choice(len(train_x), size, replace=False)] for _ in range(n_subsets)
+        ]
+
+    def _networks(self) -> list[keras.Model]:
+        return [self.model.generator, self.model.discriminator]
+
+    def score(self, synthetic: pd.DataFrame) -> dict[str, float]:
+        """``fidelity`` and ``protection`` of a sample (see the class docstring)."""
+        from sdmetrics.reports import QualityReport
+
+        report = QualityReport()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            report.generate(
+                {"table": self._real}, {"table": synthetic}, self._metadata, verbose=False
+            )
+        rows = self._distances.encode(synthetic)
+        to_valid = self._distances.nearest(self._valid_x, rows)
+        protection = np.mean(
+            [
+                min(1.0, 2.0 * (1.0 - np.mean(self._distances.nearest(subset, rows) < to_valid)))
+                for subset in self._train_subsets
+            ]
+        )
+        return {"fidelity": float(report.get_score()), "protection": float(protection)}
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        done = (epoch + 1) * self.epochs_per_call
+        if done % self.check_every:
+            return
+        record = {"epoch": done, **self.score(self.sample(self.seed))}
+        self.records.append(record)
+        if record["protection"] >= self.min_protection and (
+            self.best is None or record["fidelity"] > self.best["fidelity"]
+        ):
+            self.best = record
+            self.best_weights = [net.get_weights() for net in self._networks()]
+        since_best = len(self.records) - 1 - self._best_index()
+        if self.patience and since_best >= self.patience:
+            self.model.stop_training = True
+
+    def _best_index(self) -> int:
+        if self.best is None:
+            return -1
+        return next(i for i, r in enumerate(self.records) if r is self.best)
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        self.restore()
+
+    def restore(self) -> None:
+        """Put back the best-scored weights (nothing if no check qualified)."""
+        if self.best_weights is not None:
+            for net, weights in zip(self._networks(), self.best_weights, strict=True):
+                net.set_weights(weights)
+
+    @property
+    def log(self) -> pd.DataFrame:
+        """One row per check: ``fidelity`` and ``protection``, indexed by epoch."""
+        frame = pd.DataFrame(self.records, columns=["epoch", "fidelity", "protection"])
+        return frame.set_index("epoch")
+
+
+class _DcrSpace:
+    """SDMetrics' DCR distance: mean over columns of |a - b| / range, or 0/1 for categories.
+
+    Numbers and dates are divided by the training range; categories are one-hot
+    with 0.5 per cell, so a different category counts 1. The Manhattan distance
+    in that space, divided by the number of columns, is the DCR distance.
+    """
+
+    def __init__(self, train: pd.DataFrame):
+        from sklearn.preprocessing import OneHotEncoder as _OneHot
+
+        self.columns = list(train.columns)
+        self.numeric, self.encoders, self.ranges = {}, {}, {}
+        for column in self.columns:
+            values = self._numbers(train[column])
+            if values is not None:
+                low, high = np.nanmin(values), np.nanmax(values)
+                self.ranges[column] = (low, (high - low) or 1.0)
+            else:
+                encoder = _OneHot(handle_unknown="ignore", sparse_output=False)
+                self.encoders[column] = encoder.fit(train[[column]].astype(str))
+
+    @staticmethod
+    def _numbers(values: pd.Series) -> np.ndarray | None:
+        if pd.api.types.is_datetime64_any_dtype(values):
+            return pd.to_datetime(values).astype("int64").to_numpy(float)
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            return values.to_numpy(float)
+        if _date_format(values.dropna()) is not None:
+            return pd.to_datetime(values).astype("int64").to_numpy(float)
+        return None
+
+    def encode(self, df: pd.DataFrame) -> np.ndarray:
+        parts = []
+        for column in self.columns:
+            if column in self.ranges:
+                low, span = self.ranges[column]
+                numbers = (self._numbers(df[column]) - low) / span
+                parts.append(np.nan_to_num(numbers, nan=-1.0)[:, None])
+            else:
+                parts.append(0.5 * self.encoders[column].transform(df[[column]].astype(str)))
+        return np.hstack(parts) / len(self.columns)
+
+    @staticmethod
+    def nearest(reference: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        from sklearn.neighbors import NearestNeighbors
+
+        model = NearestNeighbors(n_neighbors=1, metric="manhattan").fit(reference)
+        return model.kneighbors(rows)[0][:, 0]
+
+
 def _epochs_per_call(nb_epochs: int, steps_per_epoch: int, target_steps: int = 256) -> int:
     """Largest divisor of ``nb_epochs`` whose steps fit in about ``target_steps``."""
     limit = max(1, target_steps // steps_per_epoch)
@@ -1115,21 +1522,44 @@ def _epochs_per_call(nb_epochs: int, steps_per_epoch: int, target_steps: int = 2
 
 
 class TabularGAN:
-    """Learn a whole table with the seed's GAN and sample new rows like it.
+    """Learn a whole table with a GAN and sample new rows like it.
+
+    The defaults are the configuration that won ``benchmarks/quality.py`` (see
+    ``BENCHMARKS.md``): a Wasserstein GAN with gradient penalty, PacGAN with 2
+    rows, both networks conditioned on a categorical column, ``log1p`` for skewed
+    counts, and model selection on a validation slice. ``TabularGAN(**SEED_CONFIG)``
+    is the seed README's GAN.
 
     Args:
         latent_dim: size of the generator's noise vector.
-        nb_epochs: passes over the training rows; one pass is ``n_rows //
-            batch_size`` steps over a fresh shuffle (an incomplete last batch is
-            dropped, so 200 rows at batch 128 give one step an epoch, as in the
-            tutorial).
-        batch_size: rows per training step (capped at the number of rows).
+        nb_epochs: most passes over the training rows (with model selection, a
+            ceiling: training stops earlier when it no longer improves). One pass
+            is ``n_rows // batch_size`` steps (the incomplete last batch dropped).
+        batch_size: rows per training step (capped at the number of training
+            rows, and rounded down to a multiple of ``pac``).
         generator_units: hidden widths of the generator.
         discriminator_units: hidden widths of the discriminator.
+        discriminator_dropout: Dropout rate after each hidden layer of the
+            discriminator (0: none, the seed's).
         learning_rate: Adam learning rate of both networks.
         beta_1: Adam's first-moment decay (0.5 is the usual GAN choice).
+        beta_2: Adam's second-moment decay (0.9 for WGAN-GP, 0.999 in the seed).
+        loss: ``"wgan-gp"`` (Wasserstein, gradient penalty weight 10) or ``"bce"``
+            (the seed's binary cross-entropy).
+        pac: rows the discriminator judges together (PacGAN, against mode collapse).
+        condition_on: a categorical column both networks are conditioned on, so
+            ``sample(n, conditions={column: value})`` gives rows of that value;
+            ``"auto"``: the categorical column with the fewest values (none if the
+            table has no categorical column); ``None``: unconditional.
+        log_scale: numeric columns to model on a ``log1p`` scale (``"auto"``: the
+            skewed non-negative ones; see ``TabularTransformer``).
+        validation_size: share of the rows kept out of training to select the
+            model (``ModelSelection``); 0 trains on every row for ``nb_epochs``.
+        check_every: data epochs between two model-selection checks.
+        patience: checks without a better model before training stops.
+        min_protection: least DCR overfitting protection a model needs to be kept.
         columns: the columns to model; ``None`` takes every usable column.
-        seed: makes weights, batches, noise and samples reproducible.
+        seed: makes the split, weights, batches, noise and samples reproducible.
         verbose: 1 shows one progress bar for the run, 0 nothing.
         jit_compile: compile the training step with XLA (a few seconds of
             compilation, then faster steps).
@@ -1144,8 +1574,18 @@ class TabularGAN:
         batch_size: int = 128,
         generator_units: Sequence[int] = (128, 256, 512),
         discriminator_units: Sequence[int] = (512, 256, 128),
+        discriminator_dropout: float = 0.5,
         learning_rate: float = 2e-4,
         beta_1: float = 0.5,
+        beta_2: float = 0.9,
+        loss: str = "wgan-gp",
+        pac: int = 2,
+        condition_on: str | None = "auto",
+        log_scale: bool | str | Sequence[str] = "auto",
+        validation_size: float = 0.2,
+        check_every: int = 100,
+        patience: int = 10,
+        min_protection: float = 0.9,
         columns: Sequence[str] | None = None,
         seed: int | None = None,
         verbose: int = 1,
@@ -1157,8 +1597,18 @@ class TabularGAN:
         self.batch_size = batch_size
         self.generator_units = tuple(generator_units)
         self.discriminator_units = tuple(discriminator_units)
+        self.discriminator_dropout = discriminator_dropout
         self.learning_rate = learning_rate
         self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.loss = loss
+        self.pac = pac
+        self.condition_on = condition_on
+        self.log_scale = log_scale if isinstance(log_scale, (bool, str)) else list(log_scale)
+        self.validation_size = validation_size
+        self.check_every = check_every
+        self.patience = patience
+        self.min_protection = min_protection
         self.columns = None if columns is None else list(columns)
         self.seed = seed
         self.verbose = verbose
@@ -1168,6 +1618,11 @@ class TabularGAN:
         )
         self._check_config()
 
+    @classmethod
+    def seed_config(cls, **overrides: Any) -> TabularGAN:
+        """The seed README's GAN (``SEED_CONFIG``), with any argument overridden."""
+        return cls(**{**SEED_CONFIG, **overrides})
+
     def get_config(self) -> dict[str, Any]:
         """The constructor arguments, as JSON-able values."""
         return {
@@ -1176,8 +1631,18 @@ class TabularGAN:
             "batch_size": self.batch_size,
             "generator_units": list(self.generator_units),
             "discriminator_units": list(self.discriminator_units),
+            "discriminator_dropout": self.discriminator_dropout,
             "learning_rate": self.learning_rate,
             "beta_1": self.beta_1,
+            "beta_2": self.beta_2,
+            "loss": self.loss,
+            "pac": self.pac,
+            "condition_on": self.condition_on,
+            "log_scale": self.log_scale,
+            "validation_size": self.validation_size,
+            "check_every": self.check_every,
+            "patience": self.patience,
+            "min_protection": self.min_protection,
             "columns": self.columns,
             "seed": self.seed,
             "verbose": self.verbose,
@@ -1194,13 +1659,43 @@ class TabularGAN:
             latent_dim=self.latent_dim,
             nb_epochs=self.nb_epochs,
             batch_size=self.batch_size,
+            pac=self.pac,
+            check_every=self.check_every,
             hidden_units=self.generator_units,
         )
         _check_sizes(hidden_units=self.discriminator_units)
         if not (isinstance(self.learning_rate, (int, float)) and 0 < self.learning_rate < 1):
             raise ConfigError(f"learning_rate must be in (0, 1), got {self.learning_rate!r}")
-        if not (isinstance(self.beta_1, (int, float)) and 0 <= self.beta_1 < 1):
-            raise ConfigError(f"beta_1 must be in [0, 1), got {self.beta_1!r}")
+        for name in ("beta_1", "beta_2"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not (isinstance(value, (int, float)) and 0 <= value < 1):
+                raise ConfigError(f"{name} must be in [0, 1), got {value!r}")
+        if self.loss not in LOSSES:
+            raise ConfigError(f"loss must be one of {list(LOSSES)}, got {self.loss!r}")
+        if self.batch_size < self.pac:
+            raise ConfigError(
+                f"batch_size ({self.batch_size}) must be at least pac ({self.pac}): "
+                "the discriminator judges pac rows at once"
+            )
+        if self.condition_on is not None and not isinstance(self.condition_on, str):
+            raise ConfigError(
+                f"condition_on must be a column name, 'auto' or None, got {self.condition_on!r}"
+            )
+        if isinstance(self.validation_size, bool) or not (
+            isinstance(self.validation_size, (int, float)) and 0 <= self.validation_size < 1
+        ):
+            raise ConfigError(
+                f"validation_size must be in [0, 1) (0 turns model selection off), "
+                f"got {self.validation_size!r}"
+            )
+        if isinstance(self.patience, bool) or not (
+            isinstance(self.patience, int) and self.patience >= 0
+        ):
+            raise ConfigError(f"patience must be a non-negative integer, got {self.patience!r}")
+        if isinstance(self.min_protection, bool) or not (
+            isinstance(self.min_protection, (int, float)) and 0 <= self.min_protection <= 1
+        ):
+            raise ConfigError(f"min_protection must be in [0, 1], got {self.min_protection!r}")
         if self.seed is not None and (
             isinstance(self.seed, bool) or not isinstance(self.seed, int)
         ):
@@ -1226,7 +1721,9 @@ class TabularGAN:
                 epoch holds ``epochs_per_call_`` data epochs.
 
         Returns:
-            self, trained; ``history`` holds one row of mean losses per epoch.
+            self, trained; ``history`` holds one row of mean losses per epoch (and
+            the model-selection scores at the checked epochs); ``best_epoch_`` is
+            the epoch whose weights the model keeps.
 
         Raises:
             DataGenError: a subclass naming what is wrong with the table, before
@@ -1239,52 +1736,87 @@ class TabularGAN:
                 f"'{keras.backend.backend()}': set KERAS_BACKEND=tensorflow before importing keras"
             )
         self.transformer_ = TabularTransformer(
-            schema=schema, columns=self.columns, mode_specific=self.mode_specific
+            schema=schema,
+            columns=self.columns,
+            mode_specific=self.mode_specific,
+            log_scale=self.log_scale,
         ).fit(df)
-        data = self.transformer_.transform(df).astype(np.float32)
-        if self.seed is not None:
-            keras.utils.set_random_seed(self.seed)
+        self.condition_column_ = self._resolve_condition()
+        seed = self.seed if self.seed is not None else int(np.random.SeedSequence().entropy % 2**31)
+        keras.utils.set_random_seed(seed)
+        table = df[self.transformer_.columns_]
+        train, valid = self._split(table, seed)
+        data = self.transformer_.transform(train).astype(np.float32)
+        condition = None
+        if self.condition_column_ is not None:
+            condition = self.transformer_.block(self.condition_column_)
+            counts = data[:, condition[0] : condition[0] + condition[1]].sum(axis=0)
+            self.condition_freqs_ = (counts / counts.sum()).tolist()
 
         n_rows, n_features = data.shape
-        batch_size = min(self.batch_size, n_rows)
-        # An epoch is n_rows // batch_size full batches from a fresh shuffle; the
-        # incomplete last batch is dropped (so every step has batch_size rows).
+        batch_size = min(self.batch_size, n_rows) // self.pac * self.pac
+        if batch_size < self.pac:
+            raise InvalidDataError(
+                f"{n_rows} training rows are fewer than pac={self.pac}: lower pac"
+            )
         steps_per_epoch = n_rows // batch_size
-        self.epochs_per_call_ = _epochs_per_call(self.nb_epochs, steps_per_epoch)
+        checked = valid is not None
+        period = math.gcd(self.nb_epochs, self.check_every) if checked else self.nb_epochs
+        self.epochs_per_call_ = _epochs_per_call(period, steps_per_epoch)
         steps_per_call = self.epochs_per_call_ * steps_per_epoch
 
         output_info = self.transformer_.output_info_
+        n_conditions = 0 if condition is None else condition[1]
         self.generator_ = build_generator(
-            self.latent_dim, n_features, self.generator_units, output_info=output_info
+            self.latent_dim,
+            n_features,
+            self.generator_units,
+            output_info=output_info,
+            n_conditions=n_conditions,
         )
-        self.discriminator_ = build_discriminator(n_features, self.discriminator_units)
+        self.discriminator_ = build_discriminator(
+            n_features + n_conditions,
+            self.discriminator_units,
+            pac=self.pac,
+            dropout=self.discriminator_dropout,
+        )
         model = GANModel(
             self.generator_,
             self.discriminator_,
             self.latent_dim,
-            seed=self.seed,
+            seed=seed,
             steps_per_epoch=steps_per_epoch,
             max_epochs=self.nb_epochs,
             output_info=output_info,
+            loss=self.loss,
+            pac=self.pac,
+            condition=condition,
         )
         model.compile(
-            d_optimizer=keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1),
-            g_optimizer=keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1),
+            d_optimizer=self._optimizer(),
+            g_optimizer=self._optimizer(),
             steps_per_execution=steps_per_call,
             jit_compile=self.jit_compile,
         )
-        dataset = (
-            tf.data.Dataset.from_tensor_slices(data)
-            .shuffle(n_rows, seed=self.seed, reshuffle_each_iteration=True)
-            .batch(batch_size, drop_remainder=True)
-            .repeat()
-            .prefetch(tf.data.AUTOTUNE)
-        )
+        dataset = training_dataset(data, batch_size, seed, weights=self._row_weights(data))
         guard = TrainingGuard(self.epochs_per_call_)
-        run_callbacks = [guard, *(callbacks or [])]
+        selection = None
+        if checked:
+            selection = ModelSelection(
+                lambda noise_seed: self.sample(max(1000, len(valid)), seed=noise_seed),
+                train,
+                valid,
+                check_every=self.check_every,
+                epochs_per_call=self.epochs_per_call_,
+                min_protection=self.min_protection,
+                patience=self.patience,
+                seed=seed + 1,
+            )
+        run_callbacks = [guard, *([selection] if selection else []), *(callbacks or [])]
         if self.verbose:
             run_callbacks.append(RunProgress(self.nb_epochs, self.epochs_per_call_))
         self.interrupted_ = False
+        self._sample_seed = keras.random.SeedGenerator(seed)
         try:
             self.keras_history_ = model.fit(
                 dataset,
@@ -1297,26 +1829,95 @@ class TabularGAN:
         except KeyboardInterrupt:
             # The notebook's stop button: keep what was learnt, consistently.
             guard.restore()
+            if selection is not None:
+                selection.restore()
             self.interrupted_ = True
+        self.model_ = model
+        self._finish_history(model, guard, selection)
+        self._sample_seed = keras.random.SeedGenerator(seed)
+        if self.interrupted_:
             logger.warning(
-                "training interrupted: the model keeps the weights of epoch %d of %d; "
-                "it can sample and save now",
+                "training interrupted at epoch %d of %d: the model keeps the weights of "
+                "epoch %d; it can sample and save now",
                 guard.good_epochs,
                 self.nb_epochs,
+                self.best_epoch_,
             )
-        self.model_ = model
-        self.history = model.epoch_losses.iloc[: guard.good_epochs]
-        self._sample_seed = keras.random.SeedGenerator(self.seed)
         if guard.diverged:
             losses = model.epoch_losses
             bad = losses.index[~np.isfinite(losses.to_numpy()).all(axis=1)]
             first = int(bad[0]) if len(bad) else guard.good_epochs + 1
             raise TrainingDivergedError(
                 f"training diverged at epoch {first} (non-finite loss or weights); the model "
-                f"was restored to the weights of epoch {guard.good_epochs}. Lower "
+                f"was restored to the weights of epoch {self.best_epoch_}. Lower "
                 f"learning_rate (now {self.learning_rate}) or check the data"
             )
         return self
+
+    def _optimizer(self) -> keras.optimizers.Optimizer:
+        return keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1, beta_2=self.beta_2)
+
+    def _resolve_condition(self) -> str | None:
+        """The column to condition on: as given, or the categorical one with fewest values."""
+        if self.condition_on is None:
+            return None
+        if self.condition_on != "auto":
+            self.transformer_.block(self.condition_on)  # raises SchemaError if unusable
+            return self.condition_on
+        candidates = [
+            (len(spec["categories"]), i, spec["name"])
+            for i, spec in enumerate(self.transformer_.specs_)
+            if spec["kind"] == "categorical" and len(spec["categories"]) > 1
+        ]
+        return min(candidates)[2] if candidates else None
+
+    def _split(self, table: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        """Training rows and the validation slice (stratified by the condition column)."""
+        n_valid = int(round(len(table) * self.validation_size))
+        if n_valid == 0:
+            return table, None
+        if n_valid < 10 or len(table) - n_valid < 2:
+            warnings.warn(
+                f"model selection is off: {len(table)} rows x validation_size="
+                f"{self.validation_size} gives {n_valid} validation rows (10 needed); "
+                "training runs for nb_epochs on every row",
+                UserWarning,
+                stacklevel=3,
+            )
+            return table, None
+        from sklearn.model_selection import train_test_split
+
+        strata = None
+        if self.condition_column_ is not None:
+            labels = table[self.condition_column_].astype(str)
+            counts = labels.value_counts()
+            if counts.min() >= 2 and n_valid >= len(counts):
+                strata = labels
+        train, valid = train_test_split(
+            table, test_size=n_valid, random_state=seed % 2**32, stratify=strata
+        )
+        return train, valid
+
+    def _row_weights(self, data: np.ndarray) -> np.ndarray | None:
+        """With a condition, draw rows so each value weighs log(1 + count), as CTGAN does."""
+        if self.condition_column_ is None:
+            return None
+        start, width = self.transformer_.block(self.condition_column_)
+        codes = np.argmax(data[:, start : start + width], axis=1)
+        counts = np.bincount(codes, minlength=width).astype(float)
+        return np.log1p(counts[codes]) / counts[codes]
+
+    def _finish_history(
+        self, model: GANModel, guard: TrainingGuard, selection: ModelSelection | None
+    ) -> None:
+        history = model.epoch_losses.iloc[: guard.good_epochs]
+        self.best_epoch_ = guard.good_epochs
+        if selection is not None:
+            log = selection.log
+            history = history.join(log[log.index <= guard.good_epochs])
+            if selection.best is not None:
+                self.best_epoch_ = int(selection.best["epoch"])
+        self.history = history
 
     # -- sample --------------------------------------------------------------
 
@@ -1324,7 +1925,13 @@ class TabularGAN:
         if not hasattr(self, "generator_"):
             raise NotFittedError("this TabularGAN is not fitted yet: call fit(df) or load(path)")
 
-    def sample(self, n: int, seed: int | None = None, chunk_size: int = 65536) -> pd.DataFrame:
+    def sample(
+        self,
+        n: int,
+        seed: int | None = None,
+        chunk_size: int = 65536,
+        conditions: dict[str, Any] | None = None,
+    ) -> pd.DataFrame:
         """Generate ``n`` new rows.
 
         Args:
@@ -1332,24 +1939,78 @@ class TabularGAN:
             seed: the same seed gives the same rows; ``None`` continues the
                 model's own reproducible random stream.
             chunk_size: rows generated per call of the generator.
+            conditions: ``{column: value}`` for the conditioned column
+                (``condition_on``): every row has that value. ``None``: values in
+                their training proportions.
 
         Returns:
             A DataFrame with the modelled columns, in order, with their dtypes:
             numbers and dates inside the training range, categories seen in
             training, missing values at about the training rate.
+
+        Raises:
+            ConfigError: bad ``n``, or ``conditions`` on an unconditioned column or
+                with an unknown value (the message lists the known ones).
         """
         self._check_fitted()
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
             raise ConfigError(f"n must be a non-negative integer, got {n!r}")
+        code = self._condition_code(conditions)
         seed_generator = self._sample_seed if seed is None else keras.random.SeedGenerator(seed)
         parts = [np.zeros((0, self.transformer_.output_dim), dtype=np.float32)]
         for start in range(0, n, chunk_size):
             size = min(chunk_size, n - start)
             noise = keras.random.normal((size, self.latent_dim), seed=seed_generator)
-            raw = self.generator_(noise, training=False)
-            rows = gumbel_softmax(raw, self.transformer_.output_info_, seed_generator)
-            parts.append(keras.ops.convert_to_numpy(rows))
+            one_hot = self._sample_conditions(size, code, seed_generator)
+            inputs = noise if one_hot is None else keras.ops.concatenate([noise, one_hot], -1)
+            raw = self.generator_(inputs, training=False)
+            rows = keras.ops.convert_to_numpy(
+                gumbel_softmax(raw, self.transformer_.output_info_, seed_generator)
+            )
+            if one_hot is not None:
+                # The row's value of the conditioned column is the condition itself.
+                first, width = self.transformer_.block(self.condition_column_)
+                rows[:, first : first + width] = keras.ops.convert_to_numpy(one_hot)
+            parts.append(rows)
         return self.transformer_.inverse_transform(np.concatenate(parts))
+
+    def _condition_code(self, conditions: dict[str, Any] | None) -> int | None:
+        """The category index asked for in ``conditions`` (``None``: not asked)."""
+        if conditions is None:
+            return None
+        column = getattr(self, "condition_column_", None)
+        if not isinstance(conditions, dict) or column is None or set(conditions) != {column}:
+            raise ConfigError(
+                f"conditions must be {{'{column}': value}}, the column this model is "
+                f"conditioned on, got {conditions!r}"
+                if column
+                else "this model is not conditioned on a column: fit it with "
+                "condition_on='<categorical column>' to use conditions="
+            )
+        spec = next(s for s in self.transformer_.specs_ if s["name"] == column)
+        value = conditions[column]
+        matches = [i for i, c in enumerate(spec["categories"]) if c == value]
+        if not matches:
+            known = [c for c in spec["categories"] if c is not None]
+            raise ConfigError(
+                f"unknown value {value!r} for '{column}': the known values are {known}"
+            )
+        return matches[0]
+
+    def _sample_conditions(
+        self, size: int, code: int | None, seed_generator: keras.random.SeedGenerator
+    ) -> tf.Tensor | None:
+        """One-hot conditions: all ``code``, or drawn in the training proportions."""
+        column = getattr(self, "condition_column_", None)
+        if column is None:
+            return None
+        width = len(self.condition_freqs_)
+        if code is None:
+            logits = keras.ops.log(keras.ops.convert_to_tensor([self.condition_freqs_]) + 1e-12)
+            codes = keras.random.categorical(logits, size, seed=seed_generator)[0]
+        else:
+            codes = keras.ops.full((size,), code, dtype="int32")
+        return keras.ops.one_hot(codes, width)
 
     # -- save / load ---------------------------------------------------------
 
@@ -1369,6 +2030,9 @@ class TabularGAN:
             "config": self.get_config(),
             "transformer": self.transformer_.to_dict(),
             "epochs_per_call": self.epochs_per_call_,
+            "condition_column": self.condition_column_,
+            "condition_freqs": getattr(self, "condition_freqs_", None),
+            "best_epoch": self.best_epoch_,
         }
         with _atomic_dir(path) as tmp:
             self.generator_.save(tmp / "generator.keras")
@@ -1409,7 +2073,12 @@ class TabularGAN:
         self.transformer_ = TabularTransformer.from_dict(transformer_state)
         self.generator_ = _load_network(folder / "generator.keras")
         self.discriminator_ = _load_network(folder / "discriminator.keras")
-        expected_in, expected_out = (None, self.latent_dim), (None, self.transformer_.output_dim)
+        self.condition_column_ = state.get("condition_column")
+        if self.condition_column_ is not None:
+            self.condition_freqs_ = list(state["condition_freqs"])
+        n_conditions = len(getattr(self, "condition_freqs_", []))
+        expected_in = (None, self.latent_dim + n_conditions)
+        expected_out = (None, self.transformer_.output_dim)
         if (
             tuple(self.generator_.input_shape) != expected_in
             or tuple(self.generator_.output_shape) != expected_out
@@ -1421,6 +2090,7 @@ class TabularGAN:
             )
         self.history = pd.read_csv(folder / "history.csv", index_col="epoch")
         self.epochs_per_call_ = state.get("epochs_per_call", 1)
+        self.best_epoch_ = state.get("best_epoch", len(self.history))
         self._sample_seed = keras.random.SeedGenerator(self.seed)
         return self
 
@@ -1755,14 +2425,16 @@ def ml_efficacy(
 ) -> pd.DataFrame:
     """Train on synthetic / test on real holdout (TSTR), next to train on real (TRTR).
 
-    Accuracy for a categorical target, R² for a numeric one.
+    A random forest (200 trees), which suits small tables; accuracy for a
+    categorical target, R² for a numeric one.
     """
-    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
     from sklearn.metrics import accuracy_score, r2_score
 
     features = [c for c in real.columns if c != target]
-    real_x, synthetic_x, holdout_x = _feature_matrix(
-        [real[features], synthetic[features], holdout[features]]
+    real_x, synthetic_x, holdout_x = (
+        np.nan_to_num(m, nan=-1.0)
+        for m in _feature_matrix([real[features], synthetic[features], holdout[features]])
     )
     numeric = pd.api.types.is_numeric_dtype(real[target]) and not pd.api.types.is_bool_dtype(
         real[target]
@@ -1770,10 +2442,11 @@ def ml_efficacy(
     scores = {}
     for name, x, y in (("TSTR", synthetic_x, synthetic[target]), ("TRTR", real_x, real[target])):
         if numeric:
-            model = HistGradientBoostingRegressor(random_state=seed).fit(x, y)
+            model = RandomForestRegressor(200, random_state=seed, n_jobs=-1).fit(x, y)
             scores[name] = r2_score(holdout[target], model.predict(holdout_x))
         else:
-            model = HistGradientBoostingClassifier(random_state=seed).fit(x, y.astype(str))
+            model = RandomForestClassifier(200, random_state=seed, n_jobs=-1)
+            model.fit(x, y.astype(str))
             scores[name] = accuracy_score(holdout[target].astype(str), model.predict(holdout_x))
     frame = pd.DataFrame({"score": scores})
     frame.attrs["metric"] = "r2" if numeric else "accuracy"
