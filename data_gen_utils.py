@@ -51,6 +51,7 @@ from sklearn.preprocessing import MinMaxScaler, OneHotEncoder
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "SEED_CONFIG",
     "ColumnMismatchError",
     "ColumnsLeftOutWarning",
     "ConfigError",
@@ -59,10 +60,9 @@ __all__ = [
     "DataGenError",
     "EmptyDataError",
     "GANModel",
-    "ModelSelection",
-    "SEED_CONFIG",
     "InvalidDataError",
     "ModelFileError",
+    "ModelSelection",
     "NotFittedError",
     "Report",
     "SchemaError",
@@ -90,8 +90,8 @@ __all__ = [
     "plot_report",
     "save_csv",
     "save_figure",
-    "training_dataset",
     "sdmetrics_metadata",
+    "training_dataset",
     "validity",
 ]
 
@@ -466,7 +466,8 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                 )
         if isinstance(self.log_scale, str) and self.log_scale != "auto":
             raise ConfigError(
-                f"log_scale must be True, False, 'auto' or a list of columns, got {self.log_scale!r}"
+                "log_scale must be True, False, 'auto' or a list of columns, "
+                f"got {self.log_scale!r}"
             )
         if not isinstance(self.log_scale, (bool, str)):
             bad = [c for c in self.log_scale if schema.get(c) not in ("integer", "continuous")]
@@ -1424,6 +1425,7 @@ class ModelSelection(keras.callbacks.Callback):
         return {"fidelity": float(report.get_score()), "protection": float(protection)}
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        """At a check: score a sample, keep the weights if best, stop if no longer improving."""
         done = (epoch + 1) * self.epochs_per_call
         if done % self.check_every:
             return
@@ -1444,6 +1446,7 @@ class ModelSelection(keras.callbacks.Callback):
         return next(i for i, r in enumerate(self.records) if r is self.best)
 
     def on_train_end(self, logs: dict | None = None) -> None:
+        """Put the best weights back."""
         self.restore()
 
     def restore(self) -> None:
@@ -1873,7 +1876,7 @@ class TabularGAN:
 
     def _split(self, table: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         """Training rows and the validation slice (stratified by the condition column)."""
-        n_valid = int(round(len(table) * self.validation_size))
+        n_valid = round(len(table) * self.validation_size)
         if n_valid == 0:
             return table, None
         if n_valid < 10 or len(table) - n_valid < 2:
@@ -2011,6 +2014,112 @@ class TabularGAN:
         else:
             codes = keras.ops.full((size,), code, dtype="int32")
         return keras.ops.one_hot(codes, width)
+
+    def sample_to_file(
+        self,
+        n: int,
+        path: str | os.PathLike,
+        chunk_size: int = 100_000,
+        seed: int | None = None,
+        **sample_kwargs: Any,
+    ) -> Path:
+        """Generate ``n`` new rows straight into a CSV or Parquet file, chunk by chunk.
+
+        At most ``chunk_size`` rows are held in memory at a time, so ``n`` can be
+        far larger than what fits in a DataFrame. The file is written under a
+        temporary name in the same folder (``.<name>.<hex>.tmp``) and renamed at
+        the end: a run that fails or is interrupted (``KeyboardInterrupt``)
+        leaves no file and no temporary file behind, and a file already at
+        ``path`` stays untouched until the new one is complete. A process killed
+        outright (``SIGKILL``, power loss) cannot clean up: its hidden temporary
+        file may remain, but ``path`` is never left half-written.
+
+        Args:
+            n: number of rows; 0 writes the header (CSV) or the schema (Parquet) only.
+            path: the file to write; its suffix picks the format, ``.csv`` or
+                ``.parquet``. Missing parent folders are created.
+            chunk_size: rows generated and written per step.
+            seed: the same seed gives the same file (for the same ``chunk_size``);
+                one random stream runs through all the chunks. ``None`` continues
+                the model's own reproducible stream, as ``sample`` does.
+            **sample_kwargs: further keyword arguments of ``sample``.
+
+        Returns:
+            The file's path.
+
+        Raises:
+            ConfigError: an unsupported suffix, or a bad ``n``, ``chunk_size`` or
+                ``seed``; raised before anything is written.
+            NotFittedError: the model is not fitted.
+        """
+        self._check_fitted()
+        target = Path(path)
+        suffix = target.suffix.lower()
+        if suffix not in (".csv", ".parquet"):
+            found = f"suffix '{target.suffix}'" if target.suffix else "no suffix"
+            raise ConfigError(
+                f"cannot write '{target}': it has {found}; name the file with '.csv' or "
+                "'.parquet' to choose the format"
+            )
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ConfigError(f"n must be a non-negative integer (the number of rows), got {n!r}")
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)):
+            raise ConfigError(
+                f"chunk_size must be a positive integer (rows per write), got {chunk_size!r}"
+            )
+        if chunk_size < 1:
+            raise ConfigError(
+                f"chunk_size must be a positive integer (rows per write), got {chunk_size!r}: "
+                "use 100_000 or so, less if memory is short"
+            )
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+            raise ConfigError(f"seed must be an integer or None, got {seed!r}")
+        if suffix == ".parquet":
+            try:
+                import pyarrow as pa
+                import pyarrow.parquet as pq
+            except ImportError as exc:
+                raise ConfigError(
+                    f"writing '{target}' needs pyarrow: pip install pyarrow, or write a .csv file"
+                ) from exc
+
+        n, chunk_size = int(n), int(chunk_size)
+        # n = 0 still takes one empty chunk: it carries the columns and dtypes.
+        sizes = [min(chunk_size, n - start) for start in range(0, n, chunk_size)] or [0]
+        own_stream = self._sample_seed
+        if seed is not None:
+            # One stream for the whole file: sample() draws from self._sample_seed
+            # when called without a seed.
+            self._sample_seed = keras.random.SeedGenerator(int(seed))
+        try:
+            with _atomic_file(target) as tmp:
+                if suffix == ".csv":
+                    with open(tmp, "w", newline="", encoding="utf-8") as handle:
+                        for i, size in enumerate(sizes):
+                            chunk = self.sample(size, **sample_kwargs)
+                            chunk.to_csv(handle, header=i == 0, index=False)
+                else:
+                    writer = None
+                    try:
+                        for size in sizes:
+                            chunk = self.sample(size, **sample_kwargs)
+                            if writer is None:
+                                table = pa.Table.from_pandas(chunk, preserve_index=False)
+                                writer = pq.ParquetWriter(tmp, table.schema)
+                            else:
+                                # The first chunk's types, even where a later chunk's
+                                # dtype differs (missing values turn ints into floats).
+                                table = pa.Table.from_pandas(
+                                    chunk, schema=writer.schema, preserve_index=False
+                                )
+                            writer.write_table(table)
+                    finally:
+                        if writer is not None:
+                            writer.close()
+        finally:
+            self._sample_seed = own_stream
+        logger.info("wrote %d rows in %d chunks to '%s'", n, len(sizes), target)
+        return target
 
     # -- save / load ---------------------------------------------------------
 

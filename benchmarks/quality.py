@@ -81,10 +81,12 @@ class Independent:
         self.seed = seed
 
     def fit(self, df: pd.DataFrame) -> Independent:
+        """Keep the training rows."""
         self.df = df.reset_index(drop=True)
         return self
 
     def sample(self, n: int, seed: int | None = None) -> pd.DataFrame:
+        """Each column drawn with replacement, independently of the others."""
         rng = np.random.default_rng(self.seed if seed is None else seed)
         return pd.DataFrame(
             {c: self.df[c].to_numpy()[rng.integers(0, len(self.df), n)] for c in self.df}
@@ -92,6 +94,7 @@ class Independent:
 
 
 def gan(**overrides: object) -> Callable[[int], object]:
+    """A factory of ``TabularGAN(seed=seed, **overrides)``."""
     return lambda seed: dgu.TabularGAN(seed=seed, verbose=0, **overrides)
 
 
@@ -180,6 +183,7 @@ def judge(
 
 
 def run(table: str, configs: list[str], seeds: list[int]) -> pd.DataFrame:
+    """Fit, sample and judge every configuration on one table, for each seed."""
     df, label, features = TABLES[table]()
     train, holdout = split(df, label)
     rows = []
@@ -238,6 +242,7 @@ def markdown(frame: pd.DataFrame) -> str:
 
 
 def main() -> None:
+    """Parse the arguments, run, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tables", nargs="+", default=list(TABLES), choices=list(TABLES))
     parser.add_argument("--configs", nargs="+", default=["default", *REFERENCES])
