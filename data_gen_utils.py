@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import html
 import itertools
 import json
@@ -112,6 +113,7 @@ SEED_CONFIG: dict[str, Any] = {
     "pac": 1,
     "condition_on": None,
     "log_scale": False,
+    "dequantize": False,
     "validation_size": 0.0,
 }
 """The seed README's GAN: ``TabularGAN(**SEED_CONFIG)`` (override any key, e.g. ``seed``)."""
@@ -712,6 +714,20 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
 
     def transform(self, df: pd.DataFrame) -> np.ndarray:
         """Encode the modelled columns of ``df`` as a float64 matrix."""
+        return self._encode(df, shift=0.0)
+
+    def dequantization_bounds(self, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """``transform(df)`` with each whole number moved down, then up, by half a unit.
+
+        Integers and days are points; a value drawn between the two bounds is
+        decoded back to the same point (``inverse_transform`` rounds). Training on
+        such draws (uniform dequantization) shows the discriminator a density
+        instead of the training rows' exact values. Other cells are the same in
+        both bounds.
+        """
+        return self._encode(df, shift=-0.5), self._encode(df, shift=0.5)
+
+    def _encode(self, df: pd.DataFrame, shift: float) -> np.ndarray:
         self._check_fitted()
         _check_frame(df)
         missing = [c for c in self.columns_ if c not in df.columns]
@@ -734,8 +750,10 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                 numbers = self._dates_to_numbers(dates, spec["origin"], spec["unit"])
             else:
                 numbers = self._numbers(values, spec["kind"])
-                if spec.get("log"):
-                    numbers = np.log1p(np.maximum(numbers, 0.0))
+            if spec["kind"] != "continuous" and "modes" not in spec:
+                numbers = numbers + shift
+            if spec.get("log"):
+                numbers = np.log1p(np.maximum(numbers, -0.5))
             absent = np.isnan(numbers)
             filled = np.where(absent, spec["fill"], numbers)
             if "modes" in spec:
@@ -1086,6 +1104,11 @@ class GANModel(keras.Model):
         return [self.d_loss_tracker, self.g_loss_tracker]
 
     @property
+    def epochs_done(self) -> int:
+        """Data epochs completed so far (across resumed runs too)."""
+        return int(self.step_counter.numpy()) // self.steps_per_epoch
+
+    @property
     def epoch_losses(self) -> pd.DataFrame:
         """Mean ``d_loss`` and ``g_loss`` of each completed data epoch."""
         done = min(int(self.step_counter.numpy()) // self.steps_per_epoch, self.loss_sums.shape[0])
@@ -1204,16 +1227,20 @@ def training_dataset(
     seed: int,
     weights: np.ndarray | None = None,
     first_epoch: int = 0,
+    spread: np.ndarray | None = None,
 ) -> tf.data.Dataset:
     """Endless full batches, epoch after epoch, all in TensorFlow (no Python per batch).
 
     An epoch is ``len(data) // batch_size`` batches. Its rows are a permutation
     of the data (the incomplete last batch dropped) or, with ``weights``, a draw
-    with replacement in proportion to them. The draw depends only on ``(seed,
-    epoch)``, so a run resumed at ``first_epoch`` gets the batches an
+    with replacement in proportion to them. With ``spread``, each cell is
+    ``data + U(0, 1) * spread`` (dequantization: ``data`` and ``data + spread``
+    are ``TabularTransformer.dequantization_bounds``). The draws depend only on
+    ``(seed, epoch)``, so a run resumed at ``first_epoch`` gets the batches an
     uninterrupted run would have got.
     """
     table = tf.constant(data, dtype=tf.float32)
+    spreads = None if spread is None else tf.constant(spread, dtype=tf.float32)
     n_rows, n_features = data.shape
     steps = n_rows // batch_size
     take = steps * batch_size
@@ -1225,7 +1252,13 @@ def training_dataset(
             rows = tf.random.experimental.stateless_shuffle(tf.range(n_rows), seed=key)[:take]
         else:
             rows = tf.random.stateless_categorical(logits, take, seed=key)[0]
-        return tf.reshape(tf.gather(table, rows), (steps, batch_size, n_features))
+        batch = tf.gather(table, rows)
+        if spreads is not None:
+            uniform = tf.random.stateless_uniform(
+                tf.shape(batch), seed=tf.stack([epoch, tf.constant(seed, tf.int64) + 1])
+            )
+            batch += uniform * tf.gather(spreads, rows)
+        return tf.reshape(batch, (steps, batch_size, n_features))
 
     return (
         tf.data.Dataset.counter(first_epoch)
@@ -1267,14 +1300,10 @@ class TrainingGuard(keras.callbacks.Callback):
     both networks are copied. When a loss or a weight is NaN or infinite, those
     copies are put back and training stops; ``diverged`` is then True. ``restore``
     also serves after an interruption.
-
-    Args:
-        epochs_per_call: data epochs in one Keras epoch.
     """
 
-    def __init__(self, epochs_per_call: int):
+    def __init__(self):
         super().__init__()
-        self.epochs_per_call = epochs_per_call
         self.good_epochs = 0
         self.good_weights: list[list[np.ndarray]] | None = None
         self.diverged = False
@@ -1284,6 +1313,7 @@ class TrainingGuard(keras.callbacks.Callback):
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self.good_weights = [net.get_weights() for net in self._networks()]
+        self.good_epochs = self.model.epochs_done
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         weights = [net.get_weights() for net in self._networks()]
@@ -1292,7 +1322,7 @@ class TrainingGuard(keras.callbacks.Callback):
         )
         if finite:
             self.good_weights = weights
-            self.good_epochs = (epoch + 1) * self.epochs_per_call
+            self.good_epochs = self.model.epochs_done
         else:
             self.diverged = True
             self.restore()
@@ -1309,23 +1339,24 @@ class RunProgress(keras.callbacks.Callback):
     """One progress bar for the whole run, counted in data epochs.
 
     Keras' own bar prints one line per Keras epoch; here a Keras epoch holds
-    ``epochs_per_call`` data epochs, so this bar advances by that many.
+    several data epochs, so this bar advances by that many (from the model's
+    ``epochs_done``, so a resumed run starts where it stopped).
 
     Args:
         nb_epochs: data epochs in the run.
-        epochs_per_call: data epochs in one Keras epoch.
     """
 
-    def __init__(self, nb_epochs: int, epochs_per_call: int):
+    def __init__(self, nb_epochs: int):
         super().__init__()
         self.nb_epochs = nb_epochs
-        self.epochs_per_call = epochs_per_call
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self.bar = keras.utils.Progbar(self.nb_epochs, unit_name="epoch")
+        if self.model.epochs_done:
+            self.bar.update(self.model.epochs_done)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        done = min((epoch + 1) * self.epochs_per_call, self.nb_epochs)
+        done = min(self.model.epochs_done, self.nb_epochs)
         values = [(k, float(v)) for k, v in (logs or {}).items() if k.endswith("loss")]
         self.bar.update(done, values=values, finalize=done >= self.nb_epochs)
 
@@ -1361,7 +1392,6 @@ class ModelSelection(keras.callbacks.Callback):
         valid: the validation rows.
         check_every: data epochs between checks (a multiple of the data epochs in
             one Keras epoch).
-        epochs_per_call: data epochs in one Keras epoch.
         min_protection: least protection a check needs to become the best.
         patience: checks without a new best before training stops (0: never stop early).
         seed: seed of the noise behind every check's sample.
@@ -1373,7 +1403,6 @@ class ModelSelection(keras.callbacks.Callback):
         train: pd.DataFrame,
         valid: pd.DataFrame,
         check_every: int,
-        epochs_per_call: int,
         min_protection: float = 0.9,
         patience: int = 10,
         seed: int = 0,
@@ -1383,7 +1412,6 @@ class ModelSelection(keras.callbacks.Callback):
         self.sample = sample
         self.train, self.valid = train.reset_index(drop=True), valid.reset_index(drop=True)
         self.check_every = check_every
-        self.epochs_per_call = epochs_per_call
         self.min_protection = min_protection
         self.patience = patience
         self.seed = seed
@@ -1426,8 +1454,8 @@ class ModelSelection(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         """At a check: score a sample, keep the weights if best, stop if no longer improving."""
-        done = (epoch + 1) * self.epochs_per_call
-        if done % self.check_every:
+        done = self.model.epochs_done
+        if done % self.check_every or (self.records and self.records[-1]["epoch"] >= done):
             return
         record = {"epoch": done, **self.score(self.sample(self.seed))}
         self.records.append(record)
@@ -1513,6 +1541,120 @@ class _DcrSpace:
         return model.kneighbors(rows)[0][:, 0]
 
 
+class TrainingCheckpoint(keras.callbacks.Callback):
+    """Save what training needs to go on, every ``every`` data epochs, to resume it later.
+
+    ``directory`` holds a TensorFlow checkpoint (``tf.train.Checkpoint``: both
+    networks, both optimizers' states, the noise generator's state, the step
+    counter, the per-epoch losses and the model selection's best weights; the two
+    latest are kept) and ``state.json`` (the epoch, the seed, the configuration, a
+    fingerprint of the training data and the model-selection log), written last
+    and atomically, so it always names a complete checkpoint. No pickle.
+
+    Args:
+        directory: the checkpoint folder (created if needed).
+        every: data epochs between two checkpoints.
+        model: the ``GANModel`` being trained (its optimizers get built here, so
+            that their state can be restored before the first step).
+        state: JSON-able facts of the run stored with each checkpoint.
+        selection: the run's ``ModelSelection``, whose log and best weights are
+            saved and restored too.
+    """
+
+    def __init__(
+        self,
+        directory: str | os.PathLike,
+        every: int,
+        model: GANModel,
+        state: dict[str, Any],
+        selection: ModelSelection | None = None,
+    ):
+        super().__init__()
+        self.directory = Path(directory)
+        self.every = every
+        self.state = state
+        self.selection = selection
+        self.networks = [model.generator, model.discriminator]
+        model.d_optimizer.build(model.discriminator.trainable_weights)
+        model.g_optimizer.build(model.generator.trainable_weights)
+        self.best = [
+            tf.Variable(w, trainable=False) for net in self.networks for w in net.get_weights()
+        ]
+        self.checkpoint = tf.train.Checkpoint(
+            generator=model.generator,
+            discriminator=model.discriminator,
+            d_optimizer=model.d_optimizer,
+            g_optimizer=model.g_optimizer,
+            noise=model.seed_generator.state,
+            step=model.step_counter,
+            loss_sums=model.loss_sums,
+            best=self.best,
+        )
+        self.manager = tf.train.CheckpointManager(self.checkpoint, self.directory, max_to_keep=2)
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        """Save at every ``every``-th data epoch whose losses are finite."""
+        done = self.model.epochs_done
+        finite = all(np.isfinite(float(v)) for v in (logs or {}).values())
+        if finite and not done % self.every:
+            self.save(done)
+
+    def save(self, epoch: int) -> None:
+        """Write the checkpoint of ``epoch``, then ``state.json`` naming it."""
+        selection = self.selection
+        if selection is not None and selection.best_weights is not None:
+            for variable, value in zip(
+                self.best, itertools.chain(*selection.best_weights), strict=True
+            ):
+                variable.assign(value)
+        path = self.manager.save(checkpoint_number=epoch)
+        state = {**self.state, "epoch": epoch, "checkpoint": Path(path).name}
+        if selection is not None:
+            state["selection"] = {"records": selection.records, "best": selection._best_index()}
+        with _atomic_file(self.directory / "state.json") as tmp:
+            tmp.write_text(json.dumps(state, indent=2))
+
+    def restore(self, state: dict[str, Any]) -> int:
+        """Load the checkpoint ``state`` names; return its epoch."""
+        try:
+            self.checkpoint.restore(str(self.directory / state["checkpoint"])).assert_consumed()
+        except (tf.errors.OpError, AssertionError, ValueError) as exc:
+            raise ModelFileError(
+                f"cannot resume from '{self.directory}': its checkpoint does not load "
+                f"({type(exc).__name__}: {str(exc)[:200]}). Delete the folder to start over"
+            ) from exc
+        saved = state.get("selection")
+        if self.selection is not None and saved:
+            self.selection.records = [dict(r) for r in saved["records"]]
+            if saved["best"] >= 0:
+                self.selection.best = self.selection.records[saved["best"]]
+                values = [v.numpy() for v in self.best]
+                sizes = [len(net.get_weights()) for net in self.networks]
+                self.selection.best_weights = [values[: sizes[0]], values[sizes[0] :]]
+        return int(state["epoch"])
+
+
+def read_checkpoint_state(directory: str | os.PathLike) -> dict[str, Any] | None:
+    """The ``state.json`` of a checkpoint folder, or ``None`` when there is none yet.
+
+    Raises:
+        ModelFileError: the file is unreadable or incomplete.
+    """
+    path = Path(directory) / "state.json"
+    if not path.is_file():
+        return None
+    try:
+        state = json.loads(path.read_text())
+        missing = [k for k in ("epoch", "checkpoint", "seed", "config", "data") if k not in state]
+        if missing:
+            raise KeyError(f"no {missing}")
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise ModelFileError(
+            f"'{path}' is corrupted ({type(exc).__name__}: {exc}): delete the folder to start over"
+        ) from exc
+    return state
+
+
 def _epochs_per_call(nb_epochs: int, steps_per_epoch: int, target_steps: int = 256) -> int:
     """Largest divisor of ``nb_epochs`` whose steps fit in about ``target_steps``."""
     limit = max(1, target_steps // steps_per_epoch)
@@ -1556,6 +1698,9 @@ class TabularGAN:
             table has no categorical column); ``None``: unconditional.
         log_scale: numeric columns to model on a ``log1p`` scale (``"auto"``: the
             skewed non-negative ones; see ``TabularTransformer``).
+        dequantize: train on integers and dates spread uniformly over their unit
+            (see ``TabularTransformer.dequantization_bounds``), so the networks
+            learn a density rather than the training rows' exact values.
         validation_size: share of the rows kept out of training to select the
             model (``ModelSelection``); 0 trains on every row for ``nb_epochs``.
         check_every: data epochs between two model-selection checks.
@@ -1572,12 +1717,12 @@ class TabularGAN:
 
     def __init__(
         self,
-        latent_dim: int = 100,
+        latent_dim: int = 32,
         nb_epochs: int = 10000,
-        batch_size: int = 128,
-        generator_units: Sequence[int] = (128, 256, 512),
-        discriminator_units: Sequence[int] = (512, 256, 128),
-        discriminator_dropout: float = 0.5,
+        batch_size: int = 64,
+        generator_units: Sequence[int] = (128, 128),
+        discriminator_units: Sequence[int] = (128, 128),
+        discriminator_dropout: float = 0.0,
         learning_rate: float = 2e-4,
         beta_1: float = 0.5,
         beta_2: float = 0.9,
@@ -1585,6 +1730,7 @@ class TabularGAN:
         pac: int = 2,
         condition_on: str | None = "auto",
         log_scale: bool | str | Sequence[str] = "auto",
+        dequantize: bool = True,
         validation_size: float = 0.2,
         check_every: int = 100,
         patience: int = 10,
@@ -1608,6 +1754,7 @@ class TabularGAN:
         self.pac = pac
         self.condition_on = condition_on
         self.log_scale = log_scale if isinstance(log_scale, (bool, str)) else list(log_scale)
+        self.dequantize = dequantize
         self.validation_size = validation_size
         self.check_every = check_every
         self.patience = patience
@@ -1642,6 +1789,7 @@ class TabularGAN:
             "pac": self.pac,
             "condition_on": self.condition_on,
             "log_scale": self.log_scale,
+            "dequantize": self.dequantize,
             "validation_size": self.validation_size,
             "check_every": self.check_every,
             "patience": self.patience,
@@ -1703,8 +1851,9 @@ class TabularGAN:
             isinstance(self.seed, bool) or not isinstance(self.seed, int)
         ):
             raise ConfigError(f"seed must be an integer or None, got {self.seed!r}")
-        if not isinstance(self.jit_compile, bool):
-            raise ConfigError(f"jit_compile must be True or False, got {self.jit_compile!r}")
+        for name in ("jit_compile", "dequantize"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"{name} must be True or False, got {getattr(self, name)!r}")
 
     # -- fit -----------------------------------------------------------------
 
@@ -1713,6 +1862,9 @@ class TabularGAN:
         df: pd.DataFrame,
         schema: dict[str, str] | None = None,
         callbacks: Sequence[keras.callbacks.Callback] | None = None,
+        checkpoint_dir: str | os.PathLike | None = None,
+        checkpoint_every: int | None = None,
+        resume: bool = False,
     ) -> TabularGAN:
         """Check the table, fit the preprocessing, then train the GAN.
 
@@ -1722,6 +1874,13 @@ class TabularGAN:
                 (see ``infer_schema``).
             callbacks: Keras callbacks, passed to ``keras.Model.fit``. One Keras
                 epoch holds ``epochs_per_call_`` data epochs.
+            checkpoint_dir: a folder where training is checkpointed (see
+                ``TrainingCheckpoint``), so that it can be resumed.
+            checkpoint_every: data epochs between checkpoints (default:
+                ``check_every``).
+            resume: continue from the last checkpoint in ``checkpoint_dir`` (same
+                table and configuration); the run ends as an uninterrupted run
+                would have. Without a checkpoint there yet, training starts afresh.
 
         Returns:
             self, trained; ``history`` holds one row of mean losses per epoch (and
@@ -1733,6 +1892,7 @@ class TabularGAN:
                 any training starts.
         """
         self._check_config()
+        saved = self._checkpoint_state(checkpoint_dir, checkpoint_every, resume)
         if keras.backend.backend() != "tensorflow":
             raise ConfigError(
                 f"TabularGAN needs the TensorFlow backend of Keras, not "
@@ -1746,10 +1906,18 @@ class TabularGAN:
         ).fit(df)
         self.condition_column_ = self._resolve_condition()
         seed = self.seed if self.seed is not None else int(np.random.SeedSequence().entropy % 2**31)
+        seed = saved["seed"] if saved else seed
         keras.utils.set_random_seed(seed)
         table = df[self.transformer_.columns_]
         train, valid = self._split(table, seed)
         data = self.transformer_.transform(train).astype(np.float32)
+        fingerprint = {"rows": len(data), "sha256": hashlib.sha256(data.tobytes()).hexdigest()}
+        if saved and saved["data"] != fingerprint:
+            raise ConfigError(
+                f"the checkpoint in '{checkpoint_dir}' was written for another table "
+                f"({saved['data']['rows']} training rows, now {len(data)}): resume with the "
+                "same table, or fit without resume=True"
+            )
         condition = None
         if self.condition_column_ is not None:
             condition = self.transformer_.block(self.condition_column_)
@@ -1764,7 +1932,12 @@ class TabularGAN:
             )
         steps_per_epoch = n_rows // batch_size
         checked = valid is not None
-        period = math.gcd(self.nb_epochs, self.check_every) if checked else self.nb_epochs
+        checkpoint_every = checkpoint_every or self.check_every
+        period = math.gcd(
+            self.nb_epochs,
+            self.check_every if checked else self.nb_epochs,
+            checkpoint_every if checkpoint_dir is not None else self.nb_epochs,
+        )
         self.epochs_per_call_ = _epochs_per_call(period, steps_per_epoch)
         steps_per_call = self.epochs_per_call_ * steps_per_epoch
 
@@ -1801,8 +1974,7 @@ class TabularGAN:
             steps_per_execution=steps_per_call,
             jit_compile=self.jit_compile,
         )
-        dataset = training_dataset(data, batch_size, seed, weights=self._row_weights(data))
-        guard = TrainingGuard(self.epochs_per_call_)
+        guard = TrainingGuard()
         selection = None
         if checked:
             selection = ModelSelection(
@@ -1810,20 +1982,40 @@ class TabularGAN:
                 train,
                 valid,
                 check_every=self.check_every,
-                epochs_per_call=self.epochs_per_call_,
                 min_protection=self.min_protection,
                 patience=self.patience,
                 seed=seed + 1,
             )
         run_callbacks = [guard, *([selection] if selection else []), *(callbacks or [])]
+        first_epoch = 0
+        if checkpoint_dir is not None:
+            config = {k: v for k, v in self.get_config().items() if k != "verbose"}
+            state = {"seed": seed, "config": config, "data": fingerprint}
+            checkpoint = TrainingCheckpoint(
+                checkpoint_dir, checkpoint_every, model, state, selection=selection
+            )
+            first_epoch = checkpoint.restore(saved) if saved else 0
+            run_callbacks.append(checkpoint)
+        low, spread = data, None
+        if self.dequantize:
+            low, high = self.transformer_.dequantization_bounds(train)
+            low, spread = low.astype(np.float32), (high - low).astype(np.float32)
+        dataset = training_dataset(
+            low,
+            batch_size,
+            seed,
+            weights=self._row_weights(data),
+            first_epoch=first_epoch,
+            spread=spread,
+        )
         if self.verbose:
-            run_callbacks.append(RunProgress(self.nb_epochs, self.epochs_per_call_))
+            run_callbacks.append(RunProgress(self.nb_epochs))
         self.interrupted_ = False
         self._sample_seed = keras.random.SeedGenerator(seed)
         try:
             self.keras_history_ = model.fit(
                 dataset,
-                epochs=self.nb_epochs // self.epochs_per_call_,
+                epochs=(self.nb_epochs - first_epoch) // self.epochs_per_call_,
                 steps_per_epoch=steps_per_call,
                 callbacks=run_callbacks,
                 shuffle=False,
@@ -1856,6 +2048,41 @@ class TabularGAN:
                 f"learning_rate (now {self.learning_rate}) or check the data"
             )
         return self
+
+    def _checkpoint_state(
+        self, checkpoint_dir: Any, checkpoint_every: Any, resume: Any
+    ) -> dict[str, Any] | None:
+        """Check the checkpoint arguments; with ``resume``, the saved state (if any)."""
+        if checkpoint_dir is None and (resume or checkpoint_every is not None):
+            raise ConfigError(
+                "resume=True and checkpoint_every need checkpoint_dir=: the folder of the "
+                "checkpoints"
+            )
+        if checkpoint_every is not None and (
+            isinstance(checkpoint_every, bool)
+            or not isinstance(checkpoint_every, int)
+            or checkpoint_every < 1
+        ):
+            raise ConfigError(
+                f"checkpoint_every must be a positive integer, got {checkpoint_every!r}"
+            )
+        if not isinstance(resume, bool):
+            raise ConfigError(f"resume must be True or False, got {resume!r}")
+        saved = read_checkpoint_state(checkpoint_dir) if resume else None
+        if saved is None:
+            if resume:
+                logger.info("no checkpoint in '%s' yet: training starts afresh", checkpoint_dir)
+            return None
+        config = {k: v for k, v in self.get_config().items() if k != "verbose"}
+        changed = sorted(k for k in config if saved["config"].get(k) != config[k])
+        if changed:
+            before = ", ".join(f"{k}={saved['config'].get(k)!r}" for k in changed)
+            raise ConfigError(
+                f"the checkpoint in '{checkpoint_dir}' was written with other settings "
+                f"({before}): resume "
+                "with the same TabularGAN arguments, or fit without resume=True"
+            )
+        return saved
 
     def _optimizer(self) -> keras.optimizers.Optimizer:
         return keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1, beta_2=self.beta_2)

@@ -107,37 +107,17 @@ CONFIGS: dict[str, Callable[[int], object]] = {
     "no-pac": gan(pac=1),
     "no-condition": gan(condition_on=None),
     "no-log": gan(log_scale=False),
+    "no-dequantize": gan(dequantize=False),
     "no-selection-2k": gan(validation_size=0.0, nb_epochs=2000),
     "no-selection-10k": gan(validation_size=0.0),
-    "latent-32": gan(latent_dim=32),
-    "small": gan(latent_dim=32, generator_units=(128, 128), discriminator_units=(128, 128)),
-    "batch-64": gan(batch_size=64),
-    "small-sel": gan(
-        latent_dim=32, generator_units=(128, 128), discriminator_units=(128, 128), batch_size=64
+    "dropout-0.5": gan(discriminator_dropout=0.5),
+    "seed-sizes": gan(
+        latent_dim=100,
+        generator_units=(128, 256, 512),
+        discriminator_units=(512, 256, 128),
+        batch_size=128,
     ),
-    "small-sel-nodrop": gan(
-        latent_dim=32,
-        generator_units=(128, 128),
-        discriminator_units=(128, 128),
-        batch_size=64,
-        discriminator_dropout=0.0,
-    ),
-    "probe-2k": gan(
-        latent_dim=32,
-        generator_units=(128, 128),
-        discriminator_units=(128, 128),
-        batch_size=64,
-        validation_size=0.0,
-        nb_epochs=2000,
-    ),
-    "probe-5k": gan(
-        latent_dim=32,
-        generator_units=(128, 128),
-        discriminator_units=(128, 128),
-        batch_size=64,
-        validation_size=0.0,
-        nb_epochs=5000,
-    ),
+    "no-selection-5k": gan(validation_size=0.0, nb_epochs=5000),
 }
 REFERENCES = ["seed", "independent", "holdout"]
 

@@ -1,0 +1,261 @@
+"""WGAN-GP, PacGAN, conditional generation, log1p scaling and model selection."""
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+import tensorflow as tf
+
+import data_gen_utils as dgu
+
+
+@pytest.fixture(scope="module")
+def conditional_gan(screentime):
+    return dgu.TabularGAN(nb_epochs=40, batch_size=64, validation_size=0.0, seed=0, verbose=0).fit(
+        screentime
+    )
+
+
+# -- gradient penalty --------------------------------------------------------
+
+
+def quadratic_critic(x, training=False):
+    """critic(x) = |x|^2 / 2, whose gradient at x is x itself."""
+    return 0.5 * tf.reduce_sum(tf.square(x), axis=1, keepdims=True)
+
+
+def test_gradient_penalty_matches_a_hand_computed_case():
+    real = tf.constant([[3.0, 4.0], [0.0, 0.0]])
+    fake = tf.constant([[0.0, 0.0], [1.0, 0.0]])
+    alpha = tf.constant([[1.0], [0.5]])
+    # Mixed rows: [3, 4] and [0.5, 0]; gradients are the rows; norms 5 and 0.5.
+    # Per sample: ((5 - 1)^2 + (0.5 - 1)^2) / 2 = (16 + 0.25) / 2 = 8.125.
+    # One norm over the whole batch would give (sqrt(25.25) - 1)^2 = 16.2...
+    penalty = dgu.gradient_penalty(quadratic_critic, real, fake, alpha)
+    assert float(penalty) == pytest.approx(8.125, rel=1e-5)
+
+
+def test_gradient_penalty_of_a_linear_critic_is_per_sample():
+    critic = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, use_bias=False)])
+    critic.set_weights([np.array([[2.0], [0.0], [0.0]], dtype=np.float32)])
+    real, fake = tf.random.normal((8, 3), seed=1), tf.random.normal((8, 3), seed=2)
+    alpha = tf.random.uniform((8, 1), seed=3)
+    # Every sample's gradient is (2, 0, 0): norm 2, penalty (2 - 1)^2 = 1 whatever the
+    # batch size (a batch-wide norm would give (2 * sqrt(8) - 1)^2).
+    assert float(dgu.gradient_penalty(critic, real, fake, alpha)) == pytest.approx(1.0, rel=1e-5)
+
+
+def test_training_step_draws_one_uniform_mixing_weight_per_sample(monkeypatch, numeric):
+    seen = []
+    original = dgu.gradient_penalty
+
+    def recording(critic, real, fake, alpha):
+        seen.append((alpha.numpy(), real.shape))
+        return original(critic, real, fake, alpha)
+
+    monkeypatch.setattr(dgu, "gradient_penalty", recording)
+    data = dgu.TabularTransformer().fit(numeric).transform(numeric).astype(np.float32)
+    generator = dgu.build_generator(8, 3, (16,))
+    discriminator = dgu.build_discriminator(3, (16,), pac=2)
+    model = dgu.GANModel(generator, discriminator, 8, seed=0, loss="wgan-gp", pac=2)
+    model.compile(keras.optimizers.Adam(), keras.optimizers.Adam(), run_eagerly=True)
+    model.fit(data[:64], batch_size=32, epochs=3, verbose=0, shuffle=False)
+    alphas = np.concatenate([a for a, _ in seen])
+    assert all(a.shape == (16, 1) and shape == (16, 6) for a, shape in seen)  # 32 rows / pac 2
+    assert ((alphas > 0) & (alphas < 1)).all()
+    assert alphas.std() > 0.2  # U(0, 1) has std 0.29; a constant weight has 0
+    assert 0.3 < alphas.mean() < 0.7
+
+
+def test_unknown_loss_is_refused():
+    with pytest.raises(dgu.ConfigError, match=r"loss must be one of \['bce', 'wgan-gp'\]"):
+        dgu.TabularGAN(loss="hinge")
+
+
+def test_batch_smaller_than_pac_is_refused():
+    with pytest.raises(dgu.ConfigError, match=r"batch_size \(2\) must be at least pac \(4\)"):
+        dgu.TabularGAN(batch_size=2, pac=4)
+
+
+# -- conditional generation --------------------------------------------------
+
+
+def test_auto_condition_is_the_categorical_column(conditional_gan):
+    assert conditional_gan.condition_column_ == "App"
+    assert conditional_gan.generator_.input_shape == (None, 32 + 8)  # noise + one-hot App
+
+
+@pytest.mark.parametrize("app", ["Netflix", "WhatsApp", "8 Ball Pool"])
+def test_conditional_sampling_returns_only_the_requested_category(conditional_gan, app):
+    rows = conditional_gan.sample(500, seed=1, conditions={"App": app})
+    assert len(rows) == 500
+    assert set(rows["App"]) == {app}
+
+
+def test_unconditional_sampling_keeps_the_training_proportions(conditional_gan):
+    rows = conditional_gan.sample(4000, seed=2)
+    shares = rows["App"].value_counts(normalize=True)
+    assert set(shares.index) == set(conditional_gan.transformer_.specs_[1]["categories"])
+    assert shares.between(1 / 8 - 0.03, 1 / 8 + 0.03).all()  # 25 rows of each app
+
+
+def test_unknown_condition_value_lists_the_known_ones(conditional_gan):
+    with pytest.raises(dgu.ConfigError, match=r"unknown value 'TikTok' for 'App'.*'Netflix'"):
+        conditional_gan.sample(5, conditions={"App": "TikTok"})
+
+
+def test_condition_on_another_column_is_refused(conditional_gan):
+    with pytest.raises(dgu.ConfigError, match=r"conditions must be \{'App': value\}"):
+        conditional_gan.sample(5, conditions={"Notifications": 3})
+
+
+def test_conditions_need_a_conditional_model(fitted_gan):
+    with pytest.raises(dgu.ConfigError, match="not conditioned on a column: fit it with"):
+        fitted_gan.sample(5, conditions={"App": "Netflix"})
+
+
+def test_condition_on_a_numeric_column_is_refused(screentime):
+    gan = dgu.TabularGAN(condition_on="Notifications", nb_epochs=2, verbose=0)
+    with pytest.raises(dgu.SchemaError, match="'Notifications' is integer: only a categorical"):
+        gan.fit(screentime)
+
+
+def test_condition_on_an_unknown_column_is_refused(screentime):
+    gan = dgu.TabularGAN(condition_on="Device", nb_epochs=2, verbose=0)
+    with pytest.raises(dgu.SchemaError, match="'Device' is not modelled; the columns are"):
+        gan.fit(screentime)
+
+
+def test_conditional_model_samples_the_same_after_save_and_load(conditional_gan, tmp_path):
+    before = conditional_gan.sample(50, seed=3, conditions={"App": "X"})
+    loaded = dgu.TabularGAN.load(conditional_gan.save(tmp_path / "model"))
+    pd.testing.assert_frame_equal(loaded.sample(50, seed=3, conditions={"App": "X"}), before)
+
+
+def test_training_by_sampling_weighs_rare_categories_up():
+    table = pd.DataFrame({"c": ["a"] * 90 + ["b"] * 10})
+    gan = dgu.TabularGAN(nb_epochs=1, verbose=0)
+    gan.transformer_ = dgu.TabularTransformer().fit(table)
+    gan.condition_column_ = "c"
+    weights = gan._row_weights(gan.transformer_.transform(table))
+    # CTGAN's log-frequency: each category weighs log(1 + count), shared by its rows.
+    share_b = weights[90:].sum() / weights.sum()
+    assert share_b == pytest.approx(np.log(11) / (np.log(11) + np.log(91)))
+
+
+# -- log1p scaling -----------------------------------------------------------
+
+
+def test_log_scale_round_trips_and_picks_skewed_columns():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"skewed": rng.geometric(0.05, 300), "flat": rng.integers(0, 10, 300)})
+    transformer = dgu.TabularTransformer(log_scale="auto").fit(df)
+    assert [spec.get("log", False) for spec in transformer.specs_] == [True, False]
+    back = transformer.inverse_transform(transformer.transform(df))
+    pd.testing.assert_frame_equal(back, df)
+
+
+def test_log_scale_refuses_negative_columns():
+    df = pd.DataFrame({"x": [-1.0, 2.0, 3.0], "y": [1, 2, 3]})
+    with pytest.raises(dgu.SchemaError, match=r"log_scale names \['x'\].*log1p needs numbers"):
+        dgu.TabularTransformer(log_scale=["x"]).fit(df)
+
+
+def test_log_scale_refuses_an_unknown_mode():
+    with pytest.raises(dgu.ConfigError, match="log_scale must be True, False, 'auto'"):
+        dgu.TabularTransformer(log_scale="sqrt").fit(pd.DataFrame({"x": [1, 2, 3]}))
+
+
+# -- model selection ---------------------------------------------------------
+
+
+class ScriptedSelection(dgu.ModelSelection):
+    """Scores from a script instead of a sample, to test the rule alone."""
+
+    def __init__(self, script, **kwargs):
+        super().__init__(**kwargs)
+        self.script = list(script)
+
+    def score(self, synthetic):
+        fidelity, protection = self.script.pop(0)
+        return {"fidelity": fidelity, "protection": protection}
+
+
+class WeightLog(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.weights = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.weights.append(self.model.generator.get_weights())
+
+
+def run_selection(numeric, script, patience=0):
+    data = dgu.TabularTransformer().fit(numeric).transform(numeric).astype(np.float32)
+    generator, discriminator = dgu.build_generator(8, 3, (16,)), dgu.build_discriminator(3, (16,))
+    model = dgu.GANModel(generator, discriminator, 8, steps_per_epoch=4, max_epochs=len(script))
+    model.compile(keras.optimizers.Adam(1e-2), keras.optimizers.Adam(1e-2))
+    log = WeightLog()  # runs before the selection callback at each epoch's end
+    selection = ScriptedSelection(
+        script,
+        sample=lambda seed: numeric.head(5),
+        train=numeric.iloc[:150],
+        valid=numeric.iloc[150:],
+        check_every=1,
+        min_protection=0.9,
+        patience=patience,
+    )
+    model.fit(data, batch_size=50, epochs=len(script), callbacks=[log, selection], verbose=0)
+    return model, log, selection
+
+
+def test_selection_restores_the_best_qualified_epoch(numeric):
+    # Epoch 4 has the highest fidelity but copies (protection 0.5): it must not win.
+    script = [(0.5, 1.0), (0.8, 0.95), (0.7, 1.0), (0.99, 0.5), (0.6, 0.92)]
+    model, log, selection = run_selection(numeric, script)
+    assert selection.best["epoch"] == 2
+    for restored, kept in zip(model.generator.get_weights(), log.weights[1], strict=True):
+        np.testing.assert_array_equal(restored, kept)
+    assert not np.array_equal(model.generator.get_weights()[0], log.weights[-1][0])
+    assert list(selection.log["fidelity"]) == [s[0] for s in script]
+
+
+def test_selection_stops_after_patience_checks_without_a_better_model(numeric):
+    script = [(0.5, 1.0), (0.9, 1.0), (0.8, 1.0), (0.7, 1.0), (0.95, 1.0), (0.99, 1.0)]
+    _, log, selection = run_selection(numeric, script, patience=2)
+    assert len(log.weights) == 4  # best at epoch 2, then 2 checks without better: stop
+    assert selection.best["epoch"] == 2
+
+
+def test_fit_logs_selection_scores_in_history(screentime):
+    gan = dgu.TabularGAN(nb_epochs=60, check_every=20, batch_size=64, seed=0, verbose=0)
+    gan.fit(screentime)
+    checks = gan.history.dropna()
+    assert list(checks.index) == [20, 40, 60]
+    assert ((checks["fidelity"] > 0) & (checks["fidelity"] <= 1)).all()
+    assert ((checks["protection"] >= 0) & (checks["protection"] <= 1)).all()
+    assert gan.best_epoch_ in (20, 40, 60)
+    assert len(gan.history) == 60
+
+
+def test_selection_is_off_with_too_few_validation_rows(numeric):
+    gan = dgu.TabularGAN(nb_epochs=4, validation_size=0.1, seed=0, verbose=0)
+    with pytest.warns(UserWarning, match="model selection is off: 40 rows x validation_size=0.1"):
+        gan.fit(numeric.head(40))
+    assert "fidelity" not in gan.history
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"validation_size": 1.5}, r"validation_size must be in \[0, 1\)"),
+        ({"patience": -1}, "patience must be a non-negative integer"),
+        ({"min_protection": 2}, r"min_protection must be in \[0, 1\]"),
+        ({"check_every": 0}, "check_every must be a positive integer"),
+        ({"beta_2": 1.0}, r"beta_2 must be in \[0, 1\)"),
+        ({"condition_on": 3}, "condition_on must be a column name, 'auto' or None"),
+    ],
+)
+def test_selection_settings_are_checked(kwargs, message):
+    with pytest.raises(dgu.ConfigError, match=message):
+        dgu.TabularGAN(**kwargs)
