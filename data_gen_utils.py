@@ -1487,7 +1487,9 @@ class ModelSelection(keras.callbacks.Callback):
     def log(self) -> pd.DataFrame:
         """One row per check: ``fidelity`` and ``protection``, indexed by epoch."""
         frame = pd.DataFrame(self.records, columns=["epoch", "fidelity", "protection"])
-        return frame.set_index("epoch")
+        return frame.astype({"epoch": int, "fidelity": float, "protection": float}).set_index(
+            "epoch"
+        )
 
 
 class _DcrSpace:
@@ -1935,7 +1937,7 @@ class TabularGAN:
         checkpoint_every = checkpoint_every or self.check_every
         period = math.gcd(
             self.nb_epochs,
-            self.check_every if checked else self.nb_epochs,
+            self.check_every if checked and self.check_every <= self.nb_epochs else self.nb_epochs,
             checkpoint_every if checkpoint_dir is not None else self.nb_epochs,
         )
         self.epochs_per_call_ = _epochs_per_call(period, steps_per_epoch)
@@ -2920,26 +2922,51 @@ def plot_distributions(
     return _finish(fig, path)
 
 
-def plot_history(history: pd.DataFrame, path: str | os.PathLike | None = None) -> Any:
-    """Loss curves per epoch, with a rolling mean over about 1 % of the run.
+def plot_history(
+    history: pd.DataFrame,
+    path: str | os.PathLike | None = None,
+    best_epoch: int | None = None,
+) -> Any:
+    """Loss curves per epoch, and the model-selection scores when the history has them.
+
+    The losses get a rolling mean over about 1 % of the run.
+
+    Args:
+        history: ``TabularGAN.history``.
+        path: where to save the PNG, if given.
+        best_epoch: an epoch to mark (``TabularGAN.best_epoch_``: the weights kept).
 
     Returns:
-        The matplotlib Figure (also saved as PNG at ``path`` if given).
+        The matplotlib Figure.
     """
     import matplotlib.pyplot as plt
 
     if not isinstance(history, pd.DataFrame) or history.empty:
         raise DataGenError("history is empty: fit the model first (gan.history)")
-    fig, ax = plt.subplots(figsize=(9, 3.6))
+    scores = [c for c in ("fidelity", "protection") if c in history and history[c].notna().any()]
+    fig, axes = plt.subplots(1 + bool(scores), 1, figsize=(9, 3.6 + 2.6 * bool(scores)))
+    axes = np.atleast_1d(axes)
+    losses = [c for c in history.columns if c.endswith("loss")]
     window = max(1, len(history) // 100)
-    for column in history.columns:
-        line = ax.plot(history.index, history[column], alpha=0.25, linewidth=0.8)[0]
+    for column in losses:
+        line = axes[0].plot(history.index, history[column], alpha=0.25, linewidth=0.8)[0]
         smooth = history[column].rolling(window, min_periods=1).mean()
-        ax.plot(history.index, smooth, color=line.get_color(), label=f"{column} (mean of {window})")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
-    ax.set_title("Training losses")
-    ax.legend()
+        axes[0].plot(
+            history.index, smooth, color=line.get_color(), label=f"{column} (mean of {window})"
+        )
+    axes[0].set_ylabel("loss")
+    axes[0].set_title("Training losses")
+    for column in scores:
+        checks = history[column].dropna()
+        axes[-1].plot(checks.index, checks, marker="o", markersize=3, label=column)
+    if scores:
+        axes[-1].set_ylabel("score")
+        axes[-1].set_title("Model selection on the validation slice")
+    for ax in axes:
+        if best_epoch is not None:
+            ax.axvline(best_epoch, color="grey", linestyle="--", label=f"kept: epoch {best_epoch}")
+        ax.set_xlabel("epoch")
+        ax.legend(loc="best", fontsize="small")
     fig.tight_layout()
     return _finish(fig, path)
 

@@ -92,7 +92,7 @@ def test_a_corrupted_checkpoint_state_is_refused(screentime, tmp_path):
     folder = tmp_path / "ckpt"
     folder.mkdir()
     (folder / "state.json").write_text('{"epoch": 3')
-    with pytest.raises(dgu.ModelFileError, match="state.json' is corrupted"):
+    with pytest.raises(dgu.ModelFileError, match=r"state.json. is corrupted"):
         make_gan().fit(screentime, checkpoint_dir=folder, resume=True)
 
 
@@ -101,7 +101,7 @@ def test_a_missing_checkpoint_file_is_refused(screentime, tmp_path):
     make_gan(nb_epochs=10).fit(screentime, checkpoint_dir=folder)
     for part in folder.glob("ckpt-10.*"):
         part.unlink()
-    with pytest.raises(dgu.ModelFileError, match="cannot resume from .*does not load"):
+    with pytest.raises(dgu.ModelFileError, match=r"cannot resume from .*does not load"):
         make_gan(nb_epochs=10).fit(screentime, checkpoint_dir=folder, resume=True)
 
 

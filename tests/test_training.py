@@ -44,7 +44,7 @@ def test_per_epoch_history_matches_keras_epoch_logs():
 
 def test_fit_runs_many_epochs_per_keras_epoch_and_keeps_the_history(numeric):
     recorder = EpochLogs()
-    gan = dgu.TabularGAN(nb_epochs=12, batch_size=64, seed=1, verbose=0)
+    gan = dgu.TabularGAN(nb_epochs=12, batch_size=64, validation_size=0.0, seed=1, verbose=0)
     gan.fit(numeric, callbacks=[recorder])
     assert gan.epochs_per_call_ == 12  # 3 steps an epoch: all 12 epochs in one call
     assert len(recorder.logs) == 1
