@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import itertools
@@ -1080,23 +1081,46 @@ class GANModel(keras.Model):
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.steps_per_epoch = steps_per_epoch
-        self.step_counter = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
+        # Under a tf.distribute strategy each replica adds its own step and losses:
+        # one step counts once, and the epoch losses are the replicas' mean.
+        self.step_counter = tf.Variable(
+            0,
+            dtype=tf.int64,
+            trainable=False,
+            name="step",
+            aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA,
+        )
         self.loss_sums = tf.Variable(
-            tf.zeros((max_epochs, 2)), trainable=False, name="epoch_loss_sums"
+            tf.zeros((max_epochs, 2)),
+            trainable=False,
+            name="epoch_loss_sums",
+            aggregation=tf.VariableAggregation.MEAN,
         )
 
     def compile(
         self,
         d_optimizer: keras.optimizers.Optimizer,
         g_optimizer: keras.optimizers.Optimizer,
-        loss_fn: keras.losses.Loss | None = None,
         **kwargs: Any,
     ) -> None:
-        """Set both optimizers, and the BCE loss (on logits by default) for ``loss="bce"``."""
+        """Set both optimizers; other arguments go to ``keras.Model.compile``."""
         super().compile(**kwargs)
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
-        self.loss_fn = loss_fn or keras.losses.BinaryCrossentropy(from_logits=True)
+
+    def build_optimizers(self) -> None:
+        """Create both optimizers' variables now.
+
+        Needed before a checkpoint is restored, and under a distribution strategy,
+        where ``fit()`` cannot build this model (it has no ``call``) by itself.
+        """
+        for optimizer, network in (
+            (self.d_optimizer, self.discriminator),
+            (self.g_optimizer, self.generator),
+        ):
+            if not optimizer.built:
+                optimizer.build(network.trainable_weights)
+        self.built = True
 
     @property
     def metrics(self) -> list[keras.metrics.Metric]:
@@ -1140,7 +1164,13 @@ class GANModel(keras.Model):
         return tf.reshape(rows, (-1, self.pac * rows.shape[-1]))
 
     def train_step(self, data: tf.Tensor) -> dict[str, tf.Tensor]:
-        """One discriminator update, then one generator update."""
+        """One discriminator update, then one generator update.
+
+        Under a ``tf.distribute`` strategy this runs on each replica's share of the
+        batch; the optimizers sum the replicas' gradients, so each replica's loss is
+        divided by their number and the update does not depend on it.
+        """
+        replicas = tf.distribute.get_replica_context().num_replicas_in_sync
         real = data
         batch_size = tf.shape(real)[0]
         conditions = self.conditions_of(real)
@@ -1164,11 +1194,12 @@ class GANModel(keras.Model):
                 )
             else:
                 d_loss = 0.5 * (
-                    self.loss_fn(tf.ones_like(real_scores), real_scores)
-                    + self.loss_fn(tf.zeros_like(fake_scores), fake_scores)
+                    binary_crossentropy(tf.ones_like(real_scores), real_scores)
+                    + binary_crossentropy(tf.zeros_like(fake_scores), fake_scores)
                 )
+            scaled = d_loss / replicas
         weights = self.discriminator.trainable_weights
-        self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, weights), weights, strict=True))
+        self.d_optimizer.apply_gradients(zip(tape.gradient(scaled, weights), weights, strict=True))
 
         noise = keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
         with tf.GradientTape() as tape:
@@ -1179,22 +1210,28 @@ class GANModel(keras.Model):
             if self.loss == "wgan-gp":
                 g_loss = -tf.reduce_mean(scores)
             else:
-                g_loss = self.loss_fn(tf.ones_like(scores), scores)
+                g_loss = binary_crossentropy(tf.ones_like(scores), scores)
             if conditions is not None:
                 logits = self.conditions_of(raw)
                 g_loss += tf.reduce_mean(
                     tf.nn.softmax_cross_entropy_with_logits(labels=conditions, logits=logits)
                 )
+            scaled = g_loss / replicas
         weights = self.generator.trainable_weights
-        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, weights), weights, strict=True))
+        self.g_optimizer.apply_gradients(zip(tape.gradient(scaled, weights), weights, strict=True))
 
-        last_row = tf.shape(self.loss_sums, out_type=tf.int64)[0] - 1
-        epoch = tf.minimum(self.step_counter // self.steps_per_epoch, last_row)
-        self.loss_sums.scatter_nd_add([[epoch]], [[d_loss, g_loss]])
+        rows = self.loss_sums.shape[0]
+        epoch = tf.minimum(self.step_counter // self.steps_per_epoch, rows - 1)
+        self.loss_sums.assign_add(tf.one_hot(epoch, rows)[:, None] * tf.stack([d_loss, g_loss]))
         self.step_counter.assign_add(1)
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
         return {m.name: m.result() for m in self.metrics}
+
+
+def binary_crossentropy(labels: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
+    """The mean binary cross-entropy of logits (not rescaled under a distribution strategy)."""
+    return tf.reduce_mean(keras.losses.binary_crossentropy(labels, logits, from_logits=True))
 
 
 def gradient_penalty(critic: Any, real: tf.Tensor, fake: tf.Tensor, alpha: tf.Tensor) -> tf.Tensor:
@@ -1556,8 +1593,8 @@ class TrainingCheckpoint(keras.callbacks.Callback):
     Args:
         directory: the checkpoint folder (created if needed).
         every: data epochs between two checkpoints.
-        model: the ``GANModel`` being trained (its optimizers get built here, so
-            that their state can be restored before the first step).
+        model: the ``GANModel`` being trained (its optimizers get built here if
+            they are not, so that their state can be restored before the first step).
         state: JSON-able facts of the run stored with each checkpoint.
         selection: the run's ``ModelSelection``, whose log and best weights are
             saved and restored too.
@@ -1577,8 +1614,7 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         self.state = state
         self.selection = selection
         self.networks = [model.generator, model.discriminator]
-        model.d_optimizer.build(model.discriminator.trainable_weights)
-        model.g_optimizer.build(model.generator.trainable_weights)
+        model.build_optimizers()
         self.best = [
             tf.Variable(w, trainable=False) for net in self.networks for w in net.get_weights()
         ]
@@ -1715,6 +1751,13 @@ class TabularGAN:
             compilation, then faster steps).
         mode_specific: numeric columns to encode with CTGAN's mode-specific
             normalisation (``True`` for all, or a list); ``False``: min-max.
+        strategy: a ``tf.distribute.Strategy`` to train with (``MirroredStrategy``:
+            several GPUs of one machine; ``MultiWorkerMirroredStrategy``: several
+            machines). ``None``: TensorFlow's default device (a GPU when it sees
+            one). ``batch_size`` is the global batch, split between the replicas.
+            Under a strategy, steps run one per call and without XLA (Keras 3.15
+            and XLA do not support the rest there). Not saved: a model trained
+            with a strategy loads and samples without one.
     """
 
     def __init__(
@@ -1742,6 +1785,7 @@ class TabularGAN:
         verbose: int = 1,
         jit_compile: bool = True,
         mode_specific: bool | Sequence[str] = False,
+        strategy: tf.distribute.Strategy | None = None,
     ):
         self.latent_dim = latent_dim
         self.nb_epochs = nb_epochs
@@ -1768,6 +1812,7 @@ class TabularGAN:
         self.mode_specific = (
             mode_specific if isinstance(mode_specific, bool) else list(mode_specific)
         )
+        self.strategy = strategy
         self._check_config()
 
     @classmethod
@@ -1853,6 +1898,11 @@ class TabularGAN:
             isinstance(self.seed, bool) or not isinstance(self.seed, int)
         ):
             raise ConfigError(f"seed must be an integer or None, got {self.seed!r}")
+        if self.strategy is not None and not isinstance(self.strategy, tf.distribute.Strategy):
+            raise ConfigError(
+                f"strategy must be a tf.distribute.Strategy (e.g. "
+                f"tf.distribute.MirroredStrategy()) or None, got {self.strategy!r}"
+            )
         for name in ("jit_compile", "dequantize"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"{name} must be True or False, got {getattr(self, name)!r}")
@@ -1927,10 +1977,13 @@ class TabularGAN:
             self.condition_freqs_ = (counts / counts.sum()).tolist()
 
         n_rows, n_features = data.shape
-        batch_size = min(self.batch_size, n_rows) // self.pac * self.pac
-        if batch_size < self.pac:
+        # Each replica's share of a batch must hold whole packs of pac rows.
+        unit = self.pac * (self.strategy.num_replicas_in_sync if self.strategy else 1)
+        batch_size = min(self.batch_size, n_rows) // unit * unit
+        if batch_size < unit:
             raise InvalidDataError(
-                f"{n_rows} training rows are fewer than pac={self.pac}: lower pac"
+                f"{n_rows} training rows are fewer than pac={self.pac} x the strategy's "
+                "replicas: lower pac or use fewer devices"
             )
         steps_per_epoch = n_rows // batch_size
         checked = valid is not None
@@ -1943,39 +1996,7 @@ class TabularGAN:
         self.epochs_per_call_ = _epochs_per_call(period, steps_per_epoch)
         steps_per_call = self.epochs_per_call_ * steps_per_epoch
 
-        output_info = self.transformer_.output_info_
-        n_conditions = 0 if condition is None else condition[1]
-        self.generator_ = build_generator(
-            self.latent_dim,
-            n_features,
-            self.generator_units,
-            output_info=output_info,
-            n_conditions=n_conditions,
-        )
-        self.discriminator_ = build_discriminator(
-            n_features + n_conditions,
-            self.discriminator_units,
-            pac=self.pac,
-            dropout=self.discriminator_dropout,
-        )
-        model = GANModel(
-            self.generator_,
-            self.discriminator_,
-            self.latent_dim,
-            seed=seed,
-            steps_per_epoch=steps_per_epoch,
-            max_epochs=self.nb_epochs,
-            output_info=output_info,
-            loss=self.loss,
-            pac=self.pac,
-            condition=condition,
-        )
-        model.compile(
-            d_optimizer=self._optimizer(),
-            g_optimizer=self._optimizer(),
-            steps_per_execution=steps_per_call,
-            jit_compile=self.jit_compile,
-        )
+        model = self._build(n_features, condition, seed, steps_per_epoch, steps_per_call)
         guard = TrainingGuard()
         selection = None
         if checked:
@@ -1993,9 +2014,10 @@ class TabularGAN:
         if checkpoint_dir is not None:
             config = {k: v for k, v in self.get_config().items() if k != "verbose"}
             state = {"seed": seed, "config": config, "data": fingerprint}
-            checkpoint = TrainingCheckpoint(
-                checkpoint_dir, checkpoint_every, model, state, selection=selection
-            )
+            with self._scope():
+                checkpoint = TrainingCheckpoint(
+                    checkpoint_dir, checkpoint_every, model, state, selection=selection
+                )
             first_epoch = checkpoint.restore(saved) if saved else 0
             run_callbacks.append(checkpoint)
         low, spread = data, None
@@ -2085,6 +2107,59 @@ class TabularGAN:
                 "with the same TabularGAN arguments, or fit without resume=True"
             )
         return saved
+
+    def _scope(self) -> Any:
+        """The strategy's scope, or a no-op without a strategy."""
+        return self.strategy.scope() if self.strategy is not None else contextlib.nullcontext()
+
+    def _build(
+        self,
+        n_features: int,
+        condition: tuple[int, int] | None,
+        seed: int,
+        steps_per_epoch: int,
+        steps_per_call: int,
+    ) -> GANModel:
+        """Both networks, the ``GANModel`` and its optimizers, in the strategy's scope."""
+        output_info = self.transformer_.output_info_
+        n_conditions = 0 if condition is None else condition[1]
+        with self._scope():
+            self.generator_ = build_generator(
+                self.latent_dim,
+                n_features,
+                self.generator_units,
+                output_info=output_info,
+                n_conditions=n_conditions,
+            )
+            self.discriminator_ = build_discriminator(
+                n_features + n_conditions,
+                self.discriminator_units,
+                pac=self.pac,
+                dropout=self.discriminator_dropout,
+            )
+            model = GANModel(
+                self.generator_,
+                self.discriminator_,
+                self.latent_dim,
+                seed=seed,
+                steps_per_epoch=steps_per_epoch,
+                max_epochs=self.nb_epochs,
+                output_info=output_info,
+                loss=self.loss,
+                pac=self.pac,
+                condition=condition,
+            )
+            model.compile(
+                d_optimizer=self._optimizer(),
+                g_optimizer=self._optimizer(),
+                # Keras 3.15 cannot run several steps per call under a tf.distribute
+                # strategy (an unfed placeholder in its loop): one step per call there.
+                steps_per_execution=1 if self.strategy is not None else steps_per_call,
+                # XLA cannot reach variables mirrored on other devices.
+                jit_compile=self.jit_compile and self.strategy is None,
+            )
+            model.build_optimizers()
+        return model
 
     def _optimizer(self) -> keras.optimizers.Optimizer:
         return keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1, beta_2=self.beta_2)
