@@ -43,6 +43,8 @@ format: setup ## Reformat the code and notebooks with ruff.
 bench: setup ## Run the benchmarks (see BENCHMARKS.md).
 	$(BIN)/python benchmarks/train_speed.py
 	$(BIN)/python benchmarks/report_speed.py
+	$(BIN)/python benchmarks/quality.py
+	$(BIN)/python benchmarks/scale.py
 
 clean: ## Remove .venv, models/ and caches.
 	rm -rf $(VENV) models .pytest_cache .hypothesis *.egg-info

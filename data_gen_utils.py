@@ -1222,7 +1222,10 @@ class GANModel(keras.Model):
 
         rows = self.loss_sums.shape[0]
         epoch = tf.minimum(self.step_counter // self.steps_per_epoch, rows - 1)
-        self.loss_sums.assign_add(tf.one_hot(epoch, rows)[:, None] * tf.stack([d_loss, g_loss]))
+        # A dense, masked update (a NaN loss must not spread to the other epochs' rows);
+        # unlike scatter_nd_add it also works on variables mirrored across replicas.
+        this_epoch = tf.equal(tf.range(rows, dtype=tf.int64), epoch)[:, None]
+        self.loss_sums.assign_add(tf.where(this_epoch, tf.stack([d_loss, g_loss])[None, :], 0.0))
         self.step_counter.assign_add(1)
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
@@ -1440,7 +1443,7 @@ class ModelSelection(keras.callbacks.Callback):
         train: pd.DataFrame,
         valid: pd.DataFrame,
         check_every: int,
-        min_protection: float = 0.9,
+        min_protection: float = 0.8,
         patience: int = 10,
         seed: int = 0,
         n_subsets: int = 5,
@@ -1779,7 +1782,7 @@ class TabularGAN:
         validation_size: float = 0.2,
         check_every: int = 100,
         patience: int = 10,
-        min_protection: float = 0.9,
+        min_protection: float = 0.8,
         columns: Sequence[str] | None = None,
         seed: int | None = None,
         verbose: int = 1,

@@ -111,7 +111,7 @@ CONFIGS: dict[str, Callable[[int], object]] = {
     "no-selection-2k": gan(validation_size=0.0, nb_epochs=2000),
     "no-selection-10k": gan(validation_size=0.0),
     "dropout-0.5": gan(discriminator_dropout=0.5),
-    "min-protection-0.8": gan(min_protection=0.8),
+    "min-protection-0.9": gan(min_protection=0.9),
     "patience-20": gan(patience=20),
     "seed-sizes": gan(
         latent_dim=100,
