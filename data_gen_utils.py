@@ -426,6 +426,11 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         log_scale: numeric columns to take ``log1p`` of before scaling: ``"auto"``
             for the non-negative ones whose skewness is above 1, ``True`` for all
             non-negative ones, a list of names, or ``False`` (the seed's scaling).
+        max_fit_rows: fit on a random sample of at most this many rows (seeded);
+            ``None``: on every row. Values outside the sample's range are clipped
+            to it by ``transform``; a category the sample missed is an error there.
+        chunk_rows: rows encoded at a time by ``transform``, which bounds its
+            working memory on large tables.
     """
 
     def __init__(
@@ -436,6 +441,8 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         mode_specific: bool | Sequence[str] = False,
         max_modes: int = 10,
         log_scale: bool | str | Sequence[str] = False,
+        max_fit_rows: int | None = None,
+        chunk_rows: int = 100_000,
     ):
         self.schema = schema
         self.columns = columns
@@ -443,6 +450,8 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         self.mode_specific = mode_specific
         self.max_modes = max_modes
         self.log_scale = log_scale
+        self.max_fit_rows = max_fit_rows
+        self.chunk_rows = chunk_rows
 
     # -- fit -----------------------------------------------------------------
 
@@ -453,7 +462,16 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             DataGenError: a subclass naming the column, what is wrong and what to do.
         """
         _check_frame(df)
+        for name in ("max_fit_rows", "chunk_rows"):
+            value = getattr(self, name)
+            if (value is not None or name == "chunk_rows") and (
+                isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 2
+            ):
+                raise ConfigError(f"{name} must be an integer of at least 2, got {value!r}")
         df = self._select_columns(df)
+        if self.max_fit_rows is not None and len(df) > self.max_fit_rows:
+            logger.info("fitting the preprocessing on %d of %d rows", self.max_fit_rows, len(df))
+            df = df.sample(self.max_fit_rows, random_state=0)
         schema = self._resolve_schema(df)
         if len(df) < 2:
             raise InvalidDataError(
@@ -713,9 +731,9 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         """Width of the transformed matrix."""
         return sum(width for width, _ in self.output_info_)
 
-    def transform(self, df: pd.DataFrame) -> np.ndarray:
-        """Encode the modelled columns of ``df`` as a float64 matrix."""
-        return self._encode(df, shift=0.0)
+    def transform(self, df: pd.DataFrame, dtype: Any = np.float64) -> np.ndarray:
+        """Encode the modelled columns of ``df`` as a matrix (float64 unless ``dtype``)."""
+        return self._encode(df, shift=0.0, dtype=dtype)
 
     def dequantization_bounds(self, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """``transform(df)`` with each whole number moved down, then up, by half a unit.
@@ -726,14 +744,25 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         instead of the training rows' exact values. Other cells are the same in
         both bounds.
         """
-        return self._encode(df, shift=-0.5), self._encode(df, shift=0.5)
+        return (
+            self._encode(df, shift=-0.5, dtype=np.float32),
+            self._encode(df, shift=0.5, dtype=np.float32),
+        )
 
-    def _encode(self, df: pd.DataFrame, shift: float) -> np.ndarray:
+    def _encode(self, df: pd.DataFrame, shift: float, dtype: Any) -> np.ndarray:
+        """Encode ``chunk_rows`` rows at a time into one preallocated matrix."""
         self._check_fitted()
         _check_frame(df)
         missing = [c for c in self.columns_ if c not in df.columns]
         if missing:
             raise ColumnMismatchError(f"the table lacks the modelled columns {missing}")
+        out = np.empty((len(df), self.output_dim), dtype=dtype)
+        for start in range(0, len(df), self.chunk_rows):
+            chunk = df.iloc[start : start + self.chunk_rows]
+            out[start : start + len(chunk)] = self._encode_rows(chunk, shift)
+        return out
+
+    def _encode_rows(self, df: pd.DataFrame, shift: float) -> np.ndarray:
         blocks = []
         for spec in self.specs_:
             values, encoder = df[spec["name"]], self.encoders_[spec["name"]]
@@ -828,6 +857,8 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             "log_scale": self.log_scale
             if isinstance(self.log_scale, (bool, str))
             else list(self.log_scale),
+            "max_fit_rows": self.max_fit_rows,
+            "chunk_rows": self.chunk_rows,
             "specs": self.specs_,
         }
 
@@ -839,6 +870,8 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             mode_specific=state.get("mode_specific", False),
             max_modes=state.get("max_modes", 10),
             log_scale=state.get("log_scale", False),
+            max_fit_rows=state.get("max_fit_rows"),
+            chunk_rows=state.get("chunk_rows", 100_000),
         )
         self.specs_ = [dict(spec) for spec in state["specs"]]
         self._build_encoders()
@@ -1754,6 +1787,8 @@ class TabularGAN:
             compilation, then faster steps).
         mode_specific: numeric columns to encode with CTGAN's mode-specific
             normalisation (``True`` for all, or a list); ``False``: min-max.
+        max_fit_rows: fit the preprocessing on a random sample of at most this
+            many rows (``None``: every row; see ``TabularTransformer``).
         strategy: a ``tf.distribute.Strategy`` to train with (``MirroredStrategy``:
             several GPUs of one machine; ``MultiWorkerMirroredStrategy``: several
             machines). ``None``: TensorFlow's default device (a GPU when it sees
@@ -1788,6 +1823,7 @@ class TabularGAN:
         verbose: int = 1,
         jit_compile: bool = True,
         mode_specific: bool | Sequence[str] = False,
+        max_fit_rows: int | None = None,
         strategy: tf.distribute.Strategy | None = None,
     ):
         self.latent_dim = latent_dim
@@ -1815,6 +1851,7 @@ class TabularGAN:
         self.mode_specific = (
             mode_specific if isinstance(mode_specific, bool) else list(mode_specific)
         )
+        self.max_fit_rows = max_fit_rows
         self.strategy = strategy
         self._check_config()
 
@@ -1849,6 +1886,7 @@ class TabularGAN:
             "verbose": self.verbose,
             "jit_compile": self.jit_compile,
             "mode_specific": self.mode_specific,
+            "max_fit_rows": self.max_fit_rows,
         }
 
     def __repr__(self) -> str:
@@ -1958,6 +1996,7 @@ class TabularGAN:
             columns=self.columns,
             mode_specific=self.mode_specific,
             log_scale=self.log_scale,
+            max_fit_rows=self.max_fit_rows,
         ).fit(df)
         self.condition_column_ = self._resolve_condition()
         seed = self.seed if self.seed is not None else int(np.random.SeedSequence().entropy % 2**31)
@@ -1965,7 +2004,7 @@ class TabularGAN:
         keras.utils.set_random_seed(seed)
         table = df[self.transformer_.columns_]
         train, valid = self._split(table, seed)
-        data = self.transformer_.transform(train).astype(np.float32)
+        data = self.transformer_.transform(train, dtype=np.float32)
         fingerprint = {"rows": len(data), "sha256": hashlib.sha256(data.tobytes()).hexdigest()}
         if saved and saved["data"] != fingerprint:
             raise ConfigError(

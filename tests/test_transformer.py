@@ -290,3 +290,25 @@ def test_mode_specific_true_covers_every_numeric_column(screentime):
 def test_mode_specific_names_must_be_numeric_columns(screentime):
     with pytest.raises(dgu.SchemaError, match=r"mode_specific names \['App'\]"):
         dgu.TabularTransformer(mode_specific=["App"]).fit(screentime)
+
+
+def test_transform_in_chunks_equals_transform_at_once(screentime):
+    whole = dgu.TabularTransformer().fit(screentime)
+    chunked = dgu.TabularTransformer(chunk_rows=7).fit(screentime)
+    np.testing.assert_array_equal(chunked.transform(screentime), whole.transform(screentime))
+    assert chunked.transform(screentime, dtype=np.float32).dtype == np.float32
+
+
+def test_fit_on_a_bounded_sample_of_rows(screentime):
+    transformer = dgu.TabularTransformer(max_fit_rows=50).fit(screentime)
+    usage = next(s for s in transformer.specs_ if s["name"] == "Usage (minutes)")
+    sample = screentime.sample(50, random_state=0)["Usage (minutes)"]
+    assert (usage["min"], usage["max"]) == (sample.min(), sample.max())
+    back = transformer.inverse_transform(transformer.transform(screentime))
+    assert back["Usage (minutes)"].between(sample.min(), sample.max()).all()  # clipped
+
+
+@pytest.mark.parametrize("name", ["max_fit_rows", "chunk_rows"])
+def test_row_limits_are_checked(screentime, name):
+    with pytest.raises(dgu.ConfigError, match=f"{name} must be an integer of at least 2"):
+        dgu.TabularTransformer(**{name: 1}).fit(screentime)
