@@ -115,6 +115,7 @@ SEED_CONFIG: dict[str, Any] = {
     "condition_on": None,
     "log_scale": False,
     "dequantize": False,
+    "smoothing": 0.0,
     "validation_size": 0.0,
 }
 """The seed README's GAN: ``TabularGAN(**SEED_CONFIG)`` (override any key, e.g. ``seed``)."""
@@ -1301,6 +1302,7 @@ def training_dataset(
     weights: np.ndarray | None = None,
     first_epoch: int = 0,
     spread: np.ndarray | None = None,
+    noise_std: np.ndarray | None = None,
 ) -> tf.data.Dataset:
     """Endless full batches, epoch after epoch, all in TensorFlow (no Python per batch).
 
@@ -1308,7 +1310,9 @@ def training_dataset(
     of the data (the incomplete last batch dropped) or, with ``weights``, a draw
     with replacement in proportion to them. With ``spread``, each cell is
     ``data + U(0, 1) * spread`` (dequantization: ``data`` and ``data + spread``
-    are ``TabularTransformer.dequantization_bounds``). The draws depend only on
+    are ``TabularTransformer.dequantization_bounds``). With ``noise_std`` (one
+    value per column), Gaussian noise of that deviation is added and the cells are
+    clipped to [-1, 1] (instance noise). The draws depend only on
     ``(seed, epoch)``, so a run resumed at ``first_epoch`` gets the batches an
     uninterrupted run would have got.
     """
@@ -1331,6 +1335,11 @@ def training_dataset(
                 tf.shape(batch), seed=tf.stack([epoch, tf.constant(seed, tf.int64) + 1])
             )
             batch += uniform * tf.gather(spreads, rows)
+        if noise_std is not None:
+            normal = tf.random.stateless_normal(
+                tf.shape(batch), seed=tf.stack([epoch, tf.constant(seed, tf.int64) + 2])
+            )
+            batch = tf.clip_by_value(batch + normal * noise_std, -1.0, 1.0)
         return tf.reshape(batch, (steps, batch_size, n_features))
 
     return (
@@ -1775,6 +1784,9 @@ class TabularGAN:
         dequantize: train on integers and dates spread uniformly over their unit
             (see ``TabularTransformer.dequantization_bounds``), so the networks
             learn a density rather than the training rows' exact values.
+        smoothing: deviation of Gaussian noise added to the real numbers and dates
+            in training, in the scaled units (the range is 2), so the networks learn
+            a smoothed density rather than the training rows themselves; 0: none.
         validation_size: share of the rows kept out of training to select the
             model (``ModelSelection``); 0 trains on every row for ``nb_epochs``.
         check_every: data epochs between two model-selection checks.
@@ -1814,6 +1826,7 @@ class TabularGAN:
         condition_on: str | None = "auto",
         log_scale: bool | str | Sequence[str] = "auto",
         dequantize: bool = True,
+        smoothing: float = 0.0,
         validation_size: float = 0.2,
         check_every: int = 100,
         patience: int = 10,
@@ -1840,6 +1853,7 @@ class TabularGAN:
         self.condition_on = condition_on
         self.log_scale = log_scale if isinstance(log_scale, (bool, str)) else list(log_scale)
         self.dequantize = dequantize
+        self.smoothing = smoothing
         self.validation_size = validation_size
         self.check_every = check_every
         self.patience = patience
@@ -1877,6 +1891,7 @@ class TabularGAN:
             "condition_on": self.condition_on,
             "log_scale": self.log_scale,
             "dequantize": self.dequantize,
+            "smoothing": self.smoothing,
             "validation_size": self.validation_size,
             "check_every": self.check_every,
             "patience": self.patience,
@@ -1927,6 +1942,10 @@ class TabularGAN:
                 f"validation_size must be in [0, 1) (0 turns model selection off), "
                 f"got {self.validation_size!r}"
             )
+        if isinstance(self.smoothing, bool) or not (
+            isinstance(self.smoothing, (int, float)) and 0 <= self.smoothing < 1
+        ):
+            raise ConfigError(f"smoothing must be in [0, 1), got {self.smoothing!r}")
         if isinstance(self.patience, bool) or not (
             isinstance(self.patience, int) and self.patience >= 0
         ):
@@ -2066,6 +2085,14 @@ class TabularGAN:
         if self.dequantize:
             low, high = self.transformer_.dequantization_bounds(train)
             low, spread = low.astype(np.float32), (high - low).astype(np.float32)
+        noise_std = None
+        if self.smoothing:
+            tanh = [
+                kind == "tanh"
+                for width, kind in self.transformer_.output_info_
+                for _ in range(width)
+            ]
+            noise_std = np.where(tanh, self.smoothing, 0.0).astype(np.float32)
         dataset = training_dataset(
             low,
             batch_size,
@@ -2073,6 +2100,7 @@ class TabularGAN:
             weights=self._row_weights(data),
             first_epoch=first_epoch,
             spread=spread,
+            noise_std=noise_std,
         )
         if self.verbose:
             run_callbacks.append(RunProgress(self.nb_epochs))

@@ -113,6 +113,8 @@ CONFIGS: dict[str, Callable[[int], object]] = {
     "dropout-0.5": gan(discriminator_dropout=0.5),
     "min-protection-0.9": gan(min_protection=0.9),
     "patience-20": gan(patience=20),
+    "smoothing-0.05": gan(smoothing=0.05),
+    "smoothing-0.1": gan(smoothing=0.1),
     "seed-sizes": gan(
         latent_dim=100,
         generator_units=(128, 256, 512),

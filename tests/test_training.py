@@ -255,3 +255,34 @@ def test_another_keras_backend_is_refused_before_training(numeric, monkeypatch):
     with pytest.raises(dgu.ConfigError, match="needs the TensorFlow backend of Keras, not 'jax'"):
         gan.fit(numeric)
     assert not hasattr(gan, "generator_")
+
+
+def _batches(dataset, n):
+    return [b.numpy() for b in dataset.take(n)]
+
+
+def test_training_batches_depend_only_on_seed_and_epoch():
+    data = np.arange(40, dtype=np.float32).reshape(20, 2)
+    full = _batches(dgu.training_dataset(data, 5, seed=3), 12)  # 4 batches an epoch
+    resumed = _batches(dgu.training_dataset(data, 5, seed=3, first_epoch=1), 8)
+    np.testing.assert_array_equal(np.stack(full[4:]), np.stack(resumed))
+    first_epoch = np.concatenate(full[:4])
+    assert sorted(first_epoch[:, 0]) == list(range(0, 40, 2))  # a permutation of the rows
+    assert not np.array_equal(np.concatenate(full[4:8]), first_epoch)  # reshuffled
+
+
+def test_dequantization_and_smoothing_touch_only_what_they_should():
+    data = np.zeros((64, 3), dtype=np.float32)
+    spread = np.tile(np.float32([0.2, 0.0, 0.0]), (64, 1))
+    noise_std = np.float32([0.0, 0.0, 0.5])
+    batch = np.concatenate(
+        _batches(dgu.training_dataset(data, 64, 0, spread=spread, noise_std=noise_std), 1)
+    )
+    assert ((batch[:, 0] >= 0) & (batch[:, 0] <= 0.2)).all() and batch[:, 0].std() > 0.03
+    assert (batch[:, 1] == 0).all()
+    assert batch[:, 2].std() > 0.3 and np.abs(batch[:, 2]).max() <= 1.0
+
+
+def test_smoothing_is_checked():
+    with pytest.raises(dgu.ConfigError, match=r"smoothing must be in \[0, 1\), got -0.1"):
+        dgu.TabularGAN(smoothing=-0.1)
