@@ -1306,6 +1306,10 @@ def training_dataset(
 ) -> tf.data.Dataset:
     """Endless full batches, epoch after epoch, all in TensorFlow (no Python per batch).
 
+    Only the row indices of an epoch are drawn at once; each batch is gathered (and
+    dequantized) on its own, so memory does not grow with the table beyond the
+    table itself.
+
     An epoch is ``len(data) // batch_size`` batches. Its rows are a permutation
     of the data (the incomplete last batch dropped) or, with ``weights``, a draw
     with replacement in proportion to them. With ``spread``, each cell is
@@ -1318,34 +1322,42 @@ def training_dataset(
     """
     table = tf.constant(data, dtype=tf.float32)
     spreads = None if spread is None else tf.constant(spread, dtype=tf.float32)
-    n_rows, n_features = data.shape
+    n_rows = data.shape[0]
     steps = n_rows // batch_size
     take = steps * batch_size
     logits = None if weights is None else tf.constant(np.log(weights)[None, :], tf.float32)
+    seed = tf.constant(seed, tf.int64)
 
-    def epoch_batches(epoch: tf.Tensor) -> tf.Tensor:
-        key = tf.stack([tf.constant(seed, tf.int64), epoch])
+    def epoch_rows(epoch: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        """The row indices of one epoch's batches (only indices: a few bytes a row)."""
+        key = tf.stack([seed, epoch])
         if logits is None:
             rows = tf.random.experimental.stateless_shuffle(tf.range(n_rows), seed=key)[:take]
         else:
-            rows = tf.random.stateless_categorical(logits, take, seed=key)[0]
+            rows = tf.cast(tf.random.stateless_categorical(logits, take, seed=key)[0], tf.int32)
+        batch_ids = epoch * steps + tf.range(steps, dtype=tf.int64)
+        return batch_ids, tf.reshape(rows, (steps, batch_size))
+
+    def make_batch(batch_id: tf.Tensor, rows: tf.Tensor) -> tf.Tensor:
+        """Gather one batch, then dequantize and add noise with keys of this batch."""
         batch = tf.gather(table, rows)
         if spreads is not None:
             uniform = tf.random.stateless_uniform(
-                tf.shape(batch), seed=tf.stack([epoch, tf.constant(seed, tf.int64) + 1])
+                tf.shape(batch), seed=tf.stack([batch_id, seed + 1])
             )
             batch += uniform * tf.gather(spreads, rows)
         if noise_std is not None:
             normal = tf.random.stateless_normal(
-                tf.shape(batch), seed=tf.stack([epoch, tf.constant(seed, tf.int64) + 2])
+                tf.shape(batch), seed=tf.stack([batch_id, seed + 2])
             )
             batch = tf.clip_by_value(batch + normal * noise_std, -1.0, 1.0)
-        return tf.reshape(batch, (steps, batch_size, n_features))
+        return batch
 
     return (
         tf.data.Dataset.counter(first_epoch)
-        .map(epoch_batches, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        .map(epoch_rows)
         .unbatch()
+        .map(make_batch, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
         .prefetch(tf.data.AUTOTUNE)
     )
 
@@ -2306,7 +2318,7 @@ class TabularGAN:
         self,
         n: int,
         seed: int | None = None,
-        chunk_size: int = 65536,
+        chunk_size: int = 16384,
         conditions: dict[str, Any] | None = None,
     ) -> pd.DataFrame:
         """Generate ``n`` new rows.

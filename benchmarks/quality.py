@@ -115,6 +115,7 @@ CONFIGS: dict[str, Callable[[int], object]] = {
     "patience-20": gan(patience=20),
     "smoothing-0.05": gan(smoothing=0.05),
     "smoothing-0.1": gan(smoothing=0.1),
+    "smoothing-0.2": gan(smoothing=0.2),
     "seed-sizes": gan(
         latent_dim=100,
         generator_units=(128, 256, 512),
