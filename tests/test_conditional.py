@@ -259,3 +259,31 @@ def test_selection_is_off_with_too_few_validation_rows(numeric):
 def test_selection_settings_are_checked(kwargs, message):
     with pytest.raises(dgu.ConfigError, match=message):
         dgu.TabularGAN(**kwargs)
+
+
+def test_fewer_training_rows_than_pac_is_refused(numeric):
+    gan = dgu.TabularGAN(pac=4, batch_size=4, validation_size=0.0, nb_epochs=1, verbose=0)
+    with pytest.raises(dgu.InvalidDataError, match="3 training rows are fewer than pac=4"):
+        gan.fit(numeric.head(3))
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: dgu.build_generator(8, 3, (16,), n_conditions=-1), "n_conditions must be a"),
+        (lambda: dgu.build_discriminator(3, (16,), dropout=1.5), r"dropout must be in \[0, 1\)"),
+        (lambda: dgu.build_discriminator(3, (16,), pac=0), "pac must be a positive integer"),
+        (lambda: dgu.TabularGAN(dequantize="yes"), "dequantize must be True or False"),
+    ],
+)
+def test_network_and_training_switches_are_checked(build, message):
+    with pytest.raises(dgu.ConfigError, match=message):
+        build()
+
+
+def test_conditional_discriminator_judges_packs_of_rows():
+    discriminator = dgu.build_discriminator(12 + 8, (16,), pac=2, dropout=0.5)
+    assert discriminator.input_shape == (None, 40)
+    assert [layer.name for layer in discriminator.layers if "dropout" in layer.name] == [
+        "dropout_1"
+    ]
