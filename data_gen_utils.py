@@ -8,17 +8,24 @@ notebook's table of contents:
 - schema: ``infer_schema``, ``numeric_columns``;
 - transformer: ``TabularTransformer`` (scikit-learn style, reversible);
 - networks: ``build_generator``, ``build_discriminator``;
-- training: ``GANModel`` (a ``keras.Model`` driven by ``fit()``), callbacks;
-- synthesizer: ``TabularGAN`` (``fit(df) -> self``, ``sample(n)``, ``save``, ``load``);
-- evaluation: ``compare_stats``, ``ks_test``;
-- plots: ``plot_distributions``, ``plot_history``, ``plot_gan_overview``;
+- training: ``GANModel`` (a ``keras.Model`` driven by ``fit()``; BCE or WGAN-GP,
+  PacGAN, conditioning), ``gradient_penalty``, ``training_dataset`` (``tf.data``),
+  callbacks: ``TrainingGuard``, ``RunProgress``, ``ModelSelection``,
+  ``TrainingCheckpoint``;
+- synthesizer: ``TabularGAN`` (``fit(df) -> self``, ``sample(n, conditions=...)``,
+  ``sample_to_file``, ``save``, ``load``; ``seed_config()`` for the seed's GAN);
+- evaluation: ``evaluate`` (a ``Report``), ``detection_auc``, ``ml_efficacy``,
+  ``validity``, ``compare_stats``, ``ks_test``;
+- plots: ``plot_distributions``, ``plot_history``, ``plot_boxes``, ``plot_pca``, ...,
+  ``plot_report``, ``plot_gan_overview``;
 - saving: ``save_csv``, ``save_figure`` (atomic writes).
 
 Example:
     >>> import data_gen_utils as dgu
     >>> df = dgu.load_data("data/screentime_analysis.csv")
-    >>> gan = dgu.TabularGAN(nb_epochs=2000, seed=0).fit(df)
+    >>> gan = dgu.TabularGAN(seed=0).fit(df)
     >>> synthetic = gan.sample(1000, seed=1)
+    >>> netflix = gan.sample(500, conditions={"App": "Netflix"})
 """
 
 from __future__ import annotations
@@ -67,10 +74,13 @@ __all__ = [
     "ModelSelection",
     "NotFittedError",
     "Report",
+    "RunProgress",
     "SchemaError",
     "TabularGAN",
     "TabularTransformer",
+    "TrainingCheckpoint",
     "TrainingDivergedError",
+    "TrainingGuard",
     "build_discriminator",
     "build_generator",
     "compare_stats",
@@ -90,6 +100,7 @@ __all__ = [
     "plot_pairs",
     "plot_pca",
     "plot_report",
+    "read_checkpoint_state",
     "save_csv",
     "save_figure",
     "sdmetrics_metadata",
@@ -1406,10 +1417,12 @@ class TrainingGuard(keras.callbacks.Callback):
         return [self.model.generator, self.model.discriminator]
 
     def on_train_begin(self, logs: dict | None = None) -> None:
+        """Copy the starting weights: the first good ones."""
         self.good_weights = [net.get_weights() for net in self._networks()]
         self.good_epochs = self.model.epochs_done
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        """Copy the weights if all is finite; otherwise restore and stop."""
         weights = [net.get_weights() for net in self._networks()]
         finite = all(np.isfinite(float(v)) for v in (logs or {}).values()) and all(
             np.isfinite(w).all() for net in weights for w in net
@@ -1445,11 +1458,13 @@ class RunProgress(keras.callbacks.Callback):
         self.nb_epochs = nb_epochs
 
     def on_train_begin(self, logs: dict | None = None) -> None:
+        """Open the bar (at the epoch reached so far, after a resume)."""
         self.bar = keras.utils.Progbar(self.nb_epochs, unit_name="epoch")
         if self.model.epochs_done:
             self.bar.update(self.model.epochs_done)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        """Advance the bar to the data epochs done."""
         done = min(self.model.epochs_done, self.nb_epochs)
         values = [(k, float(v)) for k, v in (logs or {}).items() if k.endswith("loss")]
         self.bar.update(done, values=values, finalize=done >= self.nb_epochs)
