@@ -2132,7 +2132,6 @@ class TabularGAN:
         if self.verbose:
             run_callbacks.append(RunProgress(self.nb_epochs))
         self.interrupted_ = False
-        self._sample_seed = keras.random.SeedGenerator(seed)
         try:
             self.keras_history_ = model.fit(
                 dataset,
@@ -2362,18 +2361,19 @@ class TabularGAN:
         code = self._condition_code(conditions)
         seed_generator = self._sample_seed if seed is None else keras.random.SeedGenerator(seed)
         parts = [np.zeros((0, self.transformer_.output_dim), dtype=np.float32)]
+        output_info = self.transformer_.output_info_
+        column = getattr(self, "condition_column_", None)
+        block = None if column is None else self.transformer_.block(column)
         for start in range(0, n, chunk_size):
             size = min(chunk_size, n - start)
             noise = keras.random.normal((size, self.latent_dim), seed=seed_generator)
             one_hot = self._sample_conditions(size, code, seed_generator)
             inputs = noise if one_hot is None else keras.ops.concatenate([noise, one_hot], -1)
             raw = self.generator_(inputs, training=False)
-            rows = keras.ops.convert_to_numpy(
-                gumbel_softmax(raw, self.transformer_.output_info_, seed_generator)
-            )
+            rows = keras.ops.convert_to_numpy(gumbel_softmax(raw, output_info, seed_generator))
             if one_hot is not None:
                 # The row's value of the conditioned column is the condition itself.
-                first, width = self.transformer_.block(self.condition_column_)
+                first, width = block
                 rows[:, first : first + width] = keras.ops.convert_to_numpy(one_hot)
             parts.append(rows)
         return self.transformer_.inverse_transform(np.concatenate(parts))
