@@ -10,8 +10,8 @@ notebook's table of contents:
 - networks: ``build_generator``, ``build_discriminator``;
 - training: ``GANModel`` (a ``keras.Model`` driven by ``fit()``; BCE or WGAN-GP,
   PacGAN, conditioning), ``gradient_penalty``, ``training_dataset`` (``tf.data``),
-  callbacks: ``TrainingGuard``, ``RunProgress``, ``ModelSelection``,
-  ``TrainingCheckpoint``;
+  ``replica_draw`` (random draws under ``tf.distribute``), callbacks:
+  ``TrainingGuard``, ``RunProgress``, ``ModelSelection``, ``TrainingCheckpoint``;
 - synthesizer: ``TabularGAN`` (``fit(df) -> self``, ``sample(n, conditions=...)``,
   ``sample_to_file``, ``save``, ``load``; ``seed_config()`` for the seed's GAN);
 - evaluation: ``evaluate`` (a ``Report``), ``detection_auc``, ``ml_efficacy``,
@@ -42,7 +42,7 @@ import re
 import shutil
 import uuid
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -101,6 +101,7 @@ __all__ = [
     "plot_pca",
     "plot_report",
     "read_checkpoint_state",
+    "replica_draw",
     "save_csv",
     "save_figure",
     "sdmetrics_metadata",
@@ -944,6 +945,7 @@ def build_generator(
     bn_momentum: float = 0.8,
     output_info: Sequence[tuple[int, str]] | None = None,
     n_conditions: int = 0,
+    synchronized: bool = False,
 ) -> keras.Model:
     """The seed's generator: Dense + LeakyReLU + BatchNormalization blocks, then output heads.
 
@@ -960,6 +962,9 @@ def build_generator(
             Gumbel-softmax sample. ``None``: one ``tanh`` head (the seed's).
         n_conditions: width of a one-hot condition vector appended to the noise
             (0: an unconditional generator, the seed's).
+        synchronized: BatchNormalization takes its statistics over the global
+            batch of all replicas of a ``tf.distribute`` strategy, not over each
+            replica's share (no effect without a strategy).
 
     Returns:
         A ``keras.Model`` mapping ``(None, latent_dim + n_conditions)`` to
@@ -976,7 +981,9 @@ def build_generator(
     for i, units in enumerate(hidden_units, start=1):
         x = keras.layers.Dense(units, name=f"dense_{i}")(x)
         x = keras.layers.LeakyReLU(negative_slope=negative_slope, name=f"leaky_relu_{i}")(x)
-        x = keras.layers.BatchNormalization(momentum=bn_momentum, name=f"batch_norm_{i}")(x)
+        x = keras.layers.BatchNormalization(
+            momentum=bn_momentum, synchronized=synchronized, name=f"batch_norm_{i}"
+        )(x)
     if len(heads) == 1:
         rows = keras.layers.Dense(n_features, activation="tanh", name="features")(x)
     else:
@@ -1208,6 +1215,13 @@ class GANModel(keras.Model):
             rows = tf.concat([rows, conditions], axis=-1)
         return tf.reshape(rows, (-1, self.pac * rows.shape[-1]))
 
+    def draw_noise(self, batch_size: tf.Tensor) -> tf.Tensor:
+        """Generator noise for one batch, different on each replica."""
+        return replica_draw(
+            lambda shape: keras.random.normal(shape, seed=self.seed_generator),
+            (batch_size, self.latent_dim),
+        )
+
     def train_step(self, data: tf.Tensor) -> dict[str, tf.Tensor]:
         """One discriminator update, then one generator update.
 
@@ -1220,7 +1234,7 @@ class GANModel(keras.Model):
         batch_size = tf.shape(real)[0]
         conditions = self.conditions_of(real)
 
-        noise = keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+        noise = self.draw_noise(batch_size)
         fake = self.activate(self.generate(noise, conditions, training=True))
         real_in = self.critic_input(real, conditions)
         fake_in = self.critic_input(fake, conditions)
@@ -1230,7 +1244,10 @@ class GANModel(keras.Model):
             scores = self.discriminator(tf.concat([real_in, fake_in], axis=0), training=True)
             real_scores, fake_scores = tf.split(scores, 2, axis=0)
             if self.loss == "wgan-gp":
-                alpha = keras.random.uniform((tf.shape(real_in)[0], 1), seed=self.seed_generator)
+                alpha = replica_draw(
+                    lambda shape: keras.random.uniform(shape, seed=self.seed_generator),
+                    (tf.shape(real_in)[0], 1),
+                )
                 penalty = gradient_penalty(self.discriminator, real_in, fake_in, alpha)
                 d_loss = (
                     tf.reduce_mean(fake_scores)
@@ -1246,7 +1263,7 @@ class GANModel(keras.Model):
         weights = self.discriminator.trainable_weights
         self.d_optimizer.apply_gradients(zip(tape.gradient(scaled, weights), weights, strict=True))
 
-        noise = keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+        noise = self.draw_noise(batch_size)
         with tf.GradientTape() as tape:
             raw = self.generate(noise, conditions, training=True)
             scores = self.discriminator(
@@ -1274,7 +1291,12 @@ class GANModel(keras.Model):
         self.step_counter.assign_add(1)
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
-        return {m.name: m.result() for m in self.metrics}
+        results = {m.name: m.result() for m in self.metrics}
+        if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+            # Keras 3 reduces logs with strategy.reduce(MEAN, axis=0) across workers,
+            # which fails on scalars (tensorflow/tensorflow#72388): give them an axis.
+            results = {name: tf.reshape(value, [1]) for name, value in results.items()}
+        return results
 
 
 def binary_crossentropy(labels: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
@@ -1373,6 +1395,23 @@ def training_dataset(
     )
 
 
+def replica_draw(draw: Callable[[Any], tf.Tensor], shape: Sequence[Any]) -> tf.Tensor:
+    """``draw(shape)``, different on each replica of a ``tf.distribute`` strategy.
+
+    Every replica reads the same seed state, so a plain draw gives each one the same
+    numbers (the same fake rows on every replica). Here the draw covers all replicas
+    and each keeps its own slice, as one device drawing for the global batch would.
+    """
+    context = tf.distribute.get_replica_context()
+    replicas = context.num_replicas_in_sync if context is not None else 1
+    if replicas == 1:
+        return draw(shape)
+    rows = shape[0]
+    every = draw((replicas * rows, *shape[1:]))
+    start = tf.cast(context.replica_id_in_sync_group, tf.int32) * tf.cast(rows, tf.int32)
+    return every[start : start + rows]
+
+
 def gumbel_softmax(
     raw: tf.Tensor,
     output_info: Sequence[tuple[int, str]],
@@ -1391,7 +1430,10 @@ def gumbel_softmax(
         block = raw[:, start : start + width]
         start += width
         if kind == "softmax":
-            uniform = keras.random.uniform(tf.shape(block), seed=seed_generator)
+            uniform = replica_draw(
+                lambda shape: keras.random.uniform(shape, seed=seed_generator),
+                tf.unstack(tf.shape(block)),
+            )
             gumbel = -tf.math.log(-tf.math.log(uniform + 1e-20) + 1e-20)
             block = tf.nn.softmax((block + gumbel) / tau, axis=-1)
         parts.append(block)
@@ -1831,10 +1873,13 @@ class TabularGAN:
         strategy: a ``tf.distribute.Strategy`` to train with (``MirroredStrategy``:
             several GPUs of one machine; ``MultiWorkerMirroredStrategy``: several
             machines). ``None``: TensorFlow's default device (a GPU when it sees
-            one). ``batch_size`` is the global batch, split between the replicas.
-            Under a strategy, steps run one per call and without XLA (Keras 3.15
-            and XLA do not support the rest there). Not saved: a model trained
-            with a strategy loads and samples without one.
+            one). ``batch_size`` is the global batch, split between the replicas;
+            each replica draws its own noise and the generator's
+            BatchNormalization uses the global batch, so a step does not depend
+            on the number of replicas. Under a strategy, steps run one per call
+            and without XLA (Keras 3.15 and XLA do not support the rest there).
+            Not saved: a model trained with a strategy loads and samples without
+            one.
     """
 
     def __init__(
@@ -2226,6 +2271,7 @@ class TabularGAN:
                 self.generator_units,
                 output_info=output_info,
                 n_conditions=n_conditions,
+                synchronized=self.strategy is not None,
             )
             self.discriminator_ = build_discriminator(
                 n_features + n_conditions,

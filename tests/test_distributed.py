@@ -1,10 +1,13 @@
-"""The tf.distribute path, for real: MirroredStrategy over two logical CPU devices.
+"""The tf.distribute path, for real: MirroredStrategy over two logical CPU devices,
+and MultiWorkerMirroredStrategy over two local worker processes.
 
-Logical devices must be set before TensorFlow starts, so each test runs a script in
-a fresh Python process.
+Logical devices and TF_CONFIG must be set before TensorFlow starts, so each test
+runs its scripts in fresh Python processes.
 """
 
+import json
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -57,40 +60,131 @@ def test_mirrored_training_samples_saves_and_loads_without_a_strategy(tmp_path):
     assert set(mirrored_rows["App"]) == {"Netflix"}
 
 
-def test_a_step_does_not_depend_on_the_number_of_replicas(tmp_path):
-    # A generator with zero kernels makes the same row whatever the noise, so the
-    # discriminator's step depends only on the real batch. With plain SGD (Adam would
-    # hide a scale error), its update must be the same on one device and on two.
+def test_a_full_step_on_two_replicas_equals_one_on_one_device(tmp_path):
+    # One step of everything random and batch-wide: WGAN-GP (mixing weights per packed
+    # sample), pac 2, a condition, Gumbel-softmax heads and the generator's
+    # BatchNormalization. With plain SGD (Adam would hide a scale error), two replicas
+    # must give the weights one device gives for the same global batch: each replica
+    # draws its own noise, and BatchNormalization uses the global batch's statistics.
     run(
         """
-        batch = np.random.default_rng(0).uniform(-1, 1, (64, 3)).astype("float32")
+        rng = np.random.default_rng(0)
+        info = [(2, "tanh"), (3, "softmax")]
+        batch = np.hstack(
+            [rng.uniform(-1, 1, (64, 2)), np.eye(3)[rng.integers(0, 3, 64)]]
+        ).astype("float32")
 
-        def discriminator_before_and_after_one_step(strategy):
+        def weights_before_and_after_one_step(strategy):
             with strategy.scope():
                 keras.utils.set_random_seed(0)
-                generator = dgu.build_generator(4, 3, (8,))
-                generator.set_weights([w * 0 for w in generator.get_weights()])
-                discriminator = dgu.build_discriminator(3, (8,))
-                model = dgu.GANModel(generator, discriminator, 4, seed=0, loss="bce")
-                model.compile(keras.optimizers.SGD(0.5), keras.optimizers.SGD(0.5))
+                generator = dgu.build_generator(
+                    4, 5, (8,), output_info=info, n_conditions=3, synchronized=True
+                )
+                discriminator = dgu.build_discriminator(8, (8,), pac=2)
+                model = dgu.GANModel(
+                    generator, discriminator, 4, seed=0, output_info=info,
+                    loss="wgan-gp", pac=2, condition=(2, 3),
+                )
+                model.compile(keras.optimizers.SGD(0.1), keras.optimizers.SGD(0.1))
                 model.build_optimizers()
-            before = discriminator.get_weights()
+            before = generator.get_weights() + discriminator.get_weights()
             model.fit(tf.data.Dataset.from_tensors(batch), epochs=1, verbose=0)
-            return before, discriminator.get_weights(), model.epoch_losses
+            after = generator.get_weights() + discriminator.get_weights()
+            return before, after, model.epoch_losses
 
-        start_1, end_1, losses_1 = discriminator_before_and_after_one_step(
+        start_1, end_1, losses_1 = weights_before_and_after_one_step(
             tf.distribute.get_strategy()
         )
-        start_2, end_2, losses_2 = discriminator_before_and_after_one_step(mirrored)
+        start_2, end_2, losses_2 = weights_before_and_after_one_step(mirrored)
         for a, b in zip(start_1, start_2, strict=True):
             np.testing.assert_array_equal(a, b)
         assert max(float(np.abs(a - b).max()) for a, b in zip(start_1, end_1)) > 1e-3
         for a, b in zip(end_1, end_2, strict=True):
-            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
-        np.testing.assert_allclose(losses_1["d_loss"], losses_2["d_loss"], rtol=1e-4)
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(losses_1, losses_2, rtol=1e-4)
         """,
         tmp_path,
     )
+
+
+def test_replicas_draw_different_numbers_and_together_what_one_device_draws(tmp_path):
+    run(
+        """
+        with mirrored.scope():
+            generator = keras.random.SeedGenerator(3)
+
+        @tf.function
+        def draw():
+            normal = lambda shape: keras.random.normal(shape, seed=generator)
+            return dgu.replica_draw(normal, (4, 2))
+
+        first, second = mirrored.experimental_local_results(mirrored.run(draw))
+        assert not np.allclose(first, second)
+        alone = keras.random.normal((8, 2), seed=keras.random.SeedGenerator(3))
+        np.testing.assert_array_equal(np.vstack([first, second]), alone)
+        """,
+        tmp_path,
+    )
+
+
+WORKER = """
+import json, os, sys
+index, ports = int(sys.argv[1]), sys.argv[2].split(",")
+os.environ["TF_CONFIG"] = json.dumps({
+    "cluster": {"worker": [f"localhost:{port}" for port in ports]},
+    "task": {"type": "worker", "index": index},
+})
+import tensorflow as tf
+strategy = tf.distribute.MultiWorkerMirroredStrategy()
+import data_gen_utils as dgu
+df = dgu.load_data(sys.argv[3])
+gan = dgu.TabularGAN(nb_epochs=20, check_every=10, seed=0, verbose=0, strategy=strategy)
+gan.fit(df)
+gan.save(f"worker{index}")
+with open(f"worker{index}.json", "w") as file:
+    json.dump({"replicas": strategy.num_replicas_in_sync, "best": gan.best_epoch_}, file)
+"""
+
+
+def free_ports(n):
+    sockets = [socket.socket() for _ in range(n)]
+    for sock in sockets:
+        sock.bind(("localhost", 0))
+    ports = [sock.getsockname()[1] for sock in sockets]
+    for sock in sockets:
+        sock.close()
+    return ports
+
+
+def test_multi_worker_training_on_two_local_processes(tmp_path):
+    # Two workers on this machine, joined by TF_CONFIG as two machines would be.
+    data = os.path.abspath("data/screentime_analysis.csv")
+    ports = ",".join(map(str, free_ports(2)))
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(index), ports, data], env=env, cwd=tmp_path
+        )
+        for index in (0, 1)
+    ]
+    assert [worker.wait(timeout=900) for worker in workers] == [0, 0]
+    reports = [json.loads((tmp_path / f"worker{i}.json").read_text()) for i in (0, 1)]
+    assert [report["replicas"] for report in reports] == [2, 2]
+    models = [dgu.TabularGAN.load(tmp_path / f"worker{i}") for i in (0, 1)]
+    assert len(models[0].history) == 20
+    pd.testing.assert_frame_equal(
+        models[0].history[["d_loss", "g_loss"]], models[1].history[["d_loss", "g_loss"]]
+    )
+    for net in ("generator_", "discriminator_"):  # BatchNormalization's statistics too
+        pairs = zip(
+            getattr(models[0], net).get_weights(),
+            getattr(models[1], net).get_weights(),
+            strict=True,
+        )
+        for a, b in pairs:
+            np.testing.assert_array_equal(a, b)
+    rows = models[0].sample(200, seed=1, conditions={"App": "Netflix"})  # no strategy here
+    assert len(rows) == 200 and set(rows["App"]) == {"Netflix"}
 
 
 def test_a_strategy_must_be_a_tf_distribute_strategy():
