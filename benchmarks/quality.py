@@ -123,6 +123,8 @@ CONFIGS: dict[str, Callable[[int], object]] = {
         batch_size=128,
     ),
     "no-selection-5k": gan(validation_size=0.0, nb_epochs=5000),
+    "validation-0.3": gan(validation_size=0.3),
+    "validation-0.4": gan(validation_size=0.4),
 }
 REFERENCES = ["seed", "independent", "holdout"]
 
