@@ -271,6 +271,33 @@ def test_training_batches_depend_only_on_seed_and_epoch():
     assert not np.array_equal(np.concatenate(full[4:8]), first_epoch)  # reshuffled
 
 
+def test_training_from_the_tf_data_pipeline_equals_training_from_an_array():
+    # The same batches, once streamed by training_dataset and once as one in-memory
+    # array that Keras slices itself: the networks must end with the same weights.
+    data = np.random.default_rng(0).uniform(-1, 1, (48, 3)).astype(np.float32)
+    pipeline = dgu.training_dataset(data, 16, seed=5)  # 3 batches an epoch
+    in_memory = np.concatenate(_batches(pipeline, 6))  # 2 epochs, in the pipeline's order
+    assert not np.array_equal(in_memory[:48], data)  # shuffled, so the test sees the order
+
+    def trained(x, **fit_args):
+        keras.utils.set_random_seed(0)
+        generator = dgu.build_generator(4, 3, (8,))
+        discriminator = dgu.build_discriminator(3, (8,))
+        model = dgu.GANModel(
+            generator, discriminator, 4, seed=0, steps_per_epoch=3, max_epochs=2, loss="wgan-gp"
+        )
+        model.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
+        model.fit(x, verbose=0, shuffle=False, **fit_args)
+        return generator.get_weights() + discriminator.get_weights(), model.epoch_losses
+
+    weights, losses = trained(pipeline, epochs=2, steps_per_epoch=3)
+    array_weights, array_losses = trained(in_memory, epochs=1, batch_size=16)
+    for a, b in zip(weights, array_weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+    pd.testing.assert_frame_equal(losses, array_losses)
+    assert len(losses) == 2
+
+
 def test_dequantization_and_smoothing_touch_only_what_they_should():
     data = np.zeros((64, 3), dtype=np.float32)
     spread = np.tile(np.float32([0.2, 0.0, 0.0]), (64, 1))
