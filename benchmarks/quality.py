@@ -24,6 +24,10 @@ References in the same run: ``seed`` (the seed README's GAN,
 from the training half) and ``holdout`` (the held-out real half judged as if it
 were synthetic: the level of a perfect synthesizer; its TSTR trains on the
 held-out half and tests on the training half; DCR is not defined for it).
+Other configurations, by name with ``--configs`` (see ``CONFIGS``): one-change
+variants of the default, and ``kde-<bandwidth>``, a Gaussian kernel density per
+class (``ClassKDE``), a yardstick for what smoothing alone trades between quality
+and DCR.
 
 Usage:
     .venv/bin/python benchmarks/quality.py                       # default + references
@@ -93,6 +97,69 @@ class Independent:
         )
 
 
+class ClassKDE:
+    """A Gaussian kernel density per class, over the numbers and dates (a reference).
+
+    The class is the table's one categorical column. Within each class, dates are
+    days and non-negative numbers go through ``log1p``; ``bandwidth`` scales
+    scipy's kernel (1.0: the kernel's covariance is the class's own). Its samples
+    are drawn per class in the training proportions, rounded where the column is
+    whole, and clipped to the training range. A smoothing knob: the larger the
+    bandwidth, the farther the rows from the training ones.
+    """
+
+    def __init__(self, seed: int, bandwidth: float):
+        self.seed, self.bandwidth = seed, bandwidth
+
+    def fit(self, df: pd.DataFrame) -> ClassKDE:
+        """One kernel density per class."""
+        from scipy.stats import gaussian_kde
+
+        (self.label,) = [c for c in df if df[c].dtype == object]
+        self.columns = list(df.columns)
+        self.numbers = [c for c in df if c != self.label]
+        self.dates = [c for c in self.numbers if pd.api.types.is_datetime64_any_dtype(df[c])]
+        self.origin = {c: df[c].min() for c in self.dates}
+        self.logged = [c for c in self.numbers if c not in self.dates and df[c].min() >= 0]
+        self.whole = [c for c in self.numbers if pd.api.types.is_integer_dtype(df[c])]
+        self.bounds = {c: (df[c].min(), df[c].max()) for c in self.numbers}
+        self.shares = df[self.label].value_counts(normalize=True)
+        self.kernels = {
+            value: gaussian_kde(self._encode(part).T, bw_method=self.bandwidth)
+            for value, part in df.groupby(self.label)
+        }
+        return self
+
+    def _encode(self, df: pd.DataFrame) -> np.ndarray:
+        columns = []
+        for c in self.numbers:
+            if c in self.dates:
+                columns.append((df[c] - self.origin[c]).dt.days.to_numpy(float))
+            else:
+                values = df[c].to_numpy(float)
+                columns.append(np.log1p(values) if c in self.logged else values)
+        return np.column_stack(columns)
+
+    def sample(self, n: int, seed: int | None = None) -> pd.DataFrame:
+        """Rows of each class in the training proportions."""
+        rng = np.random.default_rng(self.seed if seed is None else seed)
+        parts = []
+        for value, share in self.shares.items():
+            drawn = self.kernels[value].resample(round(share * n), seed=rng).T
+            part = {self.label: value}
+            for i, c in enumerate(self.numbers):
+                values = drawn[:, i]
+                if c in self.dates:
+                    days = np.round(values).clip(0, (self.bounds[c][1] - self.origin[c]).days)
+                    part[c] = self.origin[c] + pd.to_timedelta(days, "D")
+                    continue
+                values = np.expm1(values) if c in self.logged else values
+                values = values.clip(*self.bounds[c])
+                part[c] = np.round(values).astype(np.int64) if c in self.whole else values
+            parts.append(pd.DataFrame(part))
+        return pd.concat(parts, ignore_index=True)[self.columns]
+
+
 def gan(**overrides: object) -> Callable[[int], object]:
     """A factory of ``TabularGAN(seed=seed, **overrides)``."""
     return lambda seed: dgu.TabularGAN(seed=seed, verbose=0, **overrides)
@@ -125,6 +192,8 @@ CONFIGS: dict[str, Callable[[int], object]] = {
     "no-selection-5k": gan(validation_size=0.0, nb_epochs=5000),
     "validation-0.3": gan(validation_size=0.3),
     "validation-0.4": gan(validation_size=0.4),
+    # A smooth density model per class, as a reference for the DCR/quality trade-off.
+    **{f"kde-{b}": (lambda seed, b=b: ClassKDE(seed, b)) for b in (0.5, 1.0, 1.5, 2.0)},
 }
 REFERENCES = ["seed", "independent", "holdout"]
 
