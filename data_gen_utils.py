@@ -178,6 +178,46 @@ class NotFittedError(DataGenError, _SklearnNotFittedError):
     """The object is used before ``fit`` (also a scikit-learn ``NotFittedError``)."""
 
 
+def _check_integer(name: str, value: Any, minimum: int = 1, none_ok: bool = False) -> None:
+    """Refuse anything but an integer of at least ``minimum`` (or ``None`` if allowed)."""
+    if value is None and none_ok:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        what = {0: "a non-negative integer", 1: "a positive integer"}.get(
+            minimum, f"an integer of at least {minimum}"
+        )
+        raise ConfigError(f"{name} must be {what}{' or None' if none_ok else ''}, got {value!r}")
+
+
+def _check_number(name: str, value: Any, low: float, high: float, closed: str = "left") -> None:
+    """Refuse anything but a real number in the interval; ``closed``: left, right, both."""
+    left, right = closed in ("left", "both"), closed in ("right", "both")
+    inside = (
+        not isinstance(value, bool)
+        and isinstance(value, (int, float, np.integer, np.floating))
+        and (low <= value if left else low < value)
+        and (value <= high if right else value < high)
+    )
+    if not inside:
+        interval = f"{'[' if left else '('}{low:g}, {high:g}{']' if right else ')'}"
+        raise ConfigError(f"{name} must be in {interval}, got {value!r}")
+
+
+def _check_flag(name: str, value: Any) -> None:
+    """Refuse anything but ``True`` or ``False``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ConfigError(f"{name} must be True or False, got {value!r}")
+
+
+def _check_units(name: str, value: Any) -> None:
+    """Refuse anything but a non-empty sequence of positive integers (layer widths)."""
+    units = list(value) if isinstance(value, (list, tuple)) else []
+    if not units or any(
+        isinstance(u, bool) or not isinstance(u, (int, np.integer)) or u < 1 for u in units
+    ):
+        raise ConfigError(f"{name} must be a non-empty list of positive integers, got {value!r}")
+
+
 class ColumnsLeftOutWarning(UserWarning):
     """Some columns of the table are not modelled; the message names them and says why."""
 
