@@ -1,24 +1,45 @@
 """Synthetic tabular data with a GAN, in TensorFlow/Keras.
 
-One importable file, meant to be copied next to a notebook. It reads like the
-notebook's table of contents:
+One importable file, meant to be copied next to a notebook. Its sections follow
+the notebook's chapters, each small enough to read in one sitting:
 
-- errors: ``DataGenError`` (a ``ValueError``) and subclasses naming the problem;
+- errors: ``DataGenError`` (a ``ValueError``) and subclasses naming the problem,
+  and the checks every argument goes through;
 - loading: ``load_data``;
 - schema: ``infer_schema``, ``numeric_columns``;
-- transformer: ``TabularTransformer`` (scikit-learn style, reversible);
+- transformer: ``ColumnSpec`` (one fitted column, a typed record) and
+  ``TabularTransformer`` (scikit-learn style, reversible);
 - networks: ``build_generator``, ``build_discriminator``;
-- training: ``GANModel`` (a ``keras.Model`` driven by ``fit()``; BCE or WGAN-GP,
-  PacGAN, conditioning), ``gradient_penalty``, ``training_dataset`` (``tf.data``),
-  ``replica_draw`` (random draws under ``tf.distribute``), callbacks:
-  ``TrainingGuard``, ``RunProgress``, ``ModelSelection``, ``TrainingCheckpoint``;
-- synthesizer: ``TabularGAN`` (``fit(df) -> self``, ``sample(n, conditions=...)``,
-  ``sample_to_file``, ``save``, ``load``; ``seed_config()`` for the seed's GAN);
-- evaluation: ``evaluate`` (a ``Report``), ``detection_auc``, ``ml_efficacy``,
-  ``validity``, ``compare_stats``, ``ks_test``;
-- plots: ``plot_distributions``, ``plot_history``, ``plot_boxes``, ``plot_pca``, ...,
-  ``plot_report``, ``plot_gan_overview``;
+- training: ``_GANModel`` (a ``keras.Model`` driven by ``fit()``: the losses and
+  the step), the ``tf.data`` batches, and the callbacks that guard the weights,
+  select the model, show progress and checkpoint;
+- synthesizer: ``GANConfig`` (every hyperparameter, written once) and
+  ``TabularGAN``: ``fit(df) -> self`` (prepare, build, train, finish),
+  ``build``, ``sample``, ``sample_to_file``, ``save``, ``load``;
+- evaluation: ``evaluate`` (a ``Report``), ``compare_stats``, ``ks_test``;
+- plots: ``plot_distributions``, ``plot_history``, ``plot_boxes``, ``plot_pca``,
+  ..., ``plot_report``, ``plot_gan_overview``;
 - saving: ``save_csv``, ``save_figure`` (atomic writes).
+
+Glossary:
+    data epoch: one pass over the training rows in full batches,
+        ``n_rows // batch_size`` steps (the incomplete last batch dropped).
+        ``nb_epochs``, ``history``, ``best_epoch_`` and the checks count these.
+    Keras epoch: one turn of Keras' ``fit()`` loop, after which callbacks run. It
+        holds ``epochs_per_call_`` data epochs, compiled into one call, because
+        Keras' per-epoch overhead would dominate the steps on a small table.
+    pac: PacGAN's number of rows the discriminator judges side by side; a
+        generator that keeps producing the same row is easier to catch.
+    condition: a categorical column whose one-hot value is given to both
+        networks, so that ``sample(n, conditions={column: value})`` asks the
+        generator for rows of that value.
+    fidelity: SDMetrics' quality score of a sample against the real rows (the
+        mean of its column shapes and pair trends scores), 0 to 1.
+    protection (DCR): SDMetrics' DCR overfitting protection, ``min(1, 2 (1 - p))``
+        with ``p`` the share of synthetic rows nearer to a training row than to a
+        held-out real row: 1 when they are no nearer to the training rows than
+        new real rows are, 0 when they copy them. The distance is SDMetrics' DCR
+        one: per column ``|a - b| / range``, or 0/1 for categories, averaged.
 
 Example:
     >>> import data_gen_utils as dgu
@@ -33,6 +54,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import html
+import inspect
 import itertools
 import json
 import logging
@@ -42,9 +64,9 @@ import re
 import shutil
 import uuid
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -112,26 +134,6 @@ __all__ = [
 FORMAT_VERSION = 1
 """Version of the saved-model folder layout written by ``TabularGAN.save``."""
 
-SEED_CONFIG: dict[str, Any] = {
-    "latent_dim": 100,
-    "nb_epochs": 10000,
-    "batch_size": 128,
-    "generator_units": (128, 256, 512),
-    "discriminator_units": (512, 256, 128),
-    "discriminator_dropout": 0.0,
-    "learning_rate": 2e-4,
-    "beta_1": 0.5,
-    "beta_2": 0.999,
-    "loss": "bce",
-    "pac": 1,
-    "condition_on": None,
-    "log_scale": False,
-    "dequantize": False,
-    "smoothing": 0.0,
-    "validation_size": 0.0,
-}
-"""The seed README's GAN: ``TabularGAN(**SEED_CONFIG)`` (override any key, e.g. ``seed``)."""
-
 
 # ---------------------------------------------------------------------------
 # errors
@@ -178,15 +180,33 @@ class NotFittedError(DataGenError, _SklearnNotFittedError):
     """The object is used before ``fit`` (also a scikit-learn ``NotFittedError``)."""
 
 
-def _check_integer(name: str, value: Any, minimum: int = 1, none_ok: bool = False) -> None:
-    """Refuse anything but an integer of at least ``minimum`` (or ``None`` if allowed)."""
+def _check_integer(
+    name: str, value: Any, minimum: int = 1, none_ok: bool = False, hint: str = ""
+) -> None:
+    """Refuse anything but an integer of at least ``minimum`` (or ``None`` if allowed).
+
+    ``hint`` says what the number is, in the message.
+    """
     if value is None and none_ok:
         return
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         what = {0: "a non-negative integer", 1: "a positive integer"}.get(
             minimum, f"an integer of at least {minimum}"
         )
+        what += f" ({hint})" if hint else ""
         raise ConfigError(f"{name} must be {what}{' or None' if none_ok else ''}, got {value!r}")
+
+
+def _check_seed(value: Any) -> None:
+    """Refuse a seed that is neither an integer (numpy's too) nor ``None``."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))):
+        raise ConfigError(f"seed must be an integer or None, got {value!r}")
+
+
+def _check_choice(name: str, value: Any, choices: Sequence[Any]) -> None:
+    """Refuse a value that is not one of ``choices``."""
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {list(choices)}, got {value!r}")
 
 
 def _check_number(name: str, value: Any, low: float, high: float, closed: str = "left") -> None:
@@ -1010,9 +1030,10 @@ def build_generator(
         A ``keras.Model`` mapping ``(None, latent_dim + n_conditions)`` to
         ``(None, n_features)``.
     """
-    _check_sizes(latent_dim=latent_dim, n_features=n_features, hidden_units=hidden_units)
-    if isinstance(n_conditions, bool) or not isinstance(n_conditions, int) or n_conditions < 0:
-        raise ConfigError(f"n_conditions must be a non-negative integer, got {n_conditions!r}")
+    _check_integer("latent_dim", latent_dim)
+    _check_integer("n_features", n_features)
+    _check_integer("n_conditions", n_conditions, minimum=0)
+    _check_units("hidden_units", hidden_units)
     heads = _heads(output_info or [(n_features, "tanh")])
     if sum(width for width, _ in heads) != n_features:
         raise ConfigError(f"output_info adds up to {sum(w for w, _ in heads)}, not {n_features}")
@@ -1055,7 +1076,6 @@ def build_discriminator(
     hidden_units: Sequence[int] = (512, 256, 128),
     negative_slope: float = 0.2,
     pac: int = 1,
-    dropout: float = 0.0,
 ) -> keras.Model:
     """The seed's discriminator: Dense + LeakyReLU blocks to one real/fake score.
 
@@ -1068,37 +1088,20 @@ def build_discriminator(
         hidden_units: width of each hidden Dense layer.
         negative_slope: LeakyReLU slope for negative inputs.
         pac: rows judged together (PacGAN); the input is ``pac`` rows side by side.
-        dropout: rate of a Dropout layer after each LeakyReLU (CTGAN's 0.5), which
-            keeps the discriminator from memorising the training rows; 0: none
-            (the seed's).
 
     Returns:
         A ``keras.Model`` mapping ``(None, pac * n_features)`` to ``(None, 1)``.
     """
-    _check_sizes(n_features=n_features, pac=pac, hidden_units=hidden_units)
-    if isinstance(dropout, bool) or not (isinstance(dropout, (int, float)) and 0 <= dropout < 1):
-        raise ConfigError(f"dropout must be in [0, 1), got {dropout!r}")
+    _check_integer("n_features", n_features)
+    _check_integer("pac", pac)
+    _check_units("hidden_units", hidden_units)
     rows = keras.Input(shape=(pac * n_features,), name="rows")
     x = rows
     for i, units in enumerate(hidden_units, start=1):
         x = keras.layers.Dense(units, name=f"dense_{i}")(x)
         x = keras.layers.LeakyReLU(negative_slope=negative_slope, name=f"leaky_relu_{i}")(x)
-        if dropout:
-            x = keras.layers.Dropout(dropout, name=f"dropout_{i}")(x)
     score = keras.layers.Dense(1, name="real_logit")(x)
     return keras.Model(rows, score, name="discriminator")
-
-
-def _check_sizes(hidden_units: Sequence[int] = (), **sizes: int) -> None:
-    for name, value in sizes.items():
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ConfigError(f"{name} must be a positive integer, got {value!r}")
-    units = list(hidden_units)
-    bad = [u for u in units if isinstance(u, bool) or not isinstance(u, (int, np.integer)) or u < 1]
-    if not units or bad:
-        raise ConfigError(
-            f"hidden_units must be a non-empty list of positive integers, got {hidden_units!r}"
-        )
 
 
 # ---------------------------------------------------------------------------
@@ -1158,8 +1161,7 @@ class GANModel(keras.Model):
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
-        if loss not in LOSSES:
-            raise ConfigError(f"loss must be one of {list(LOSSES)}, got {loss!r}")
+        _check_choice("loss", loss, LOSSES)
         self.output_info = [(int(w), k) for w, k in (output_info or [])]
         self.tau = tau
         self.loss = loss
@@ -1218,6 +1220,20 @@ class GANModel(keras.Model):
     def metrics(self) -> list[keras.metrics.Metric]:
         """The loss trackers, reset by ``fit()`` at each epoch."""
         return [self.d_loss_tracker, self.g_loss_tracker]
+
+    def snapshot(self) -> list[np.ndarray]:
+        """A copy of both networks' weights (generator first): the one way weights are kept.
+
+        The training guard, model selection and checkpoints all keep weights this
+        way and put them back with ``restore_snapshot``.
+        """
+        return [*self.generator.get_weights(), *self.discriminator.get_weights()]
+
+    def restore_snapshot(self, weights: Sequence[np.ndarray]) -> None:
+        """Put back weights taken by ``snapshot``."""
+        split = len(self.generator.weights)
+        self.generator.set_weights(weights[:split])
+        self.discriminator.set_weights(weights[split:])
 
     @property
     def epochs_done(self) -> int:
@@ -1375,7 +1391,6 @@ def training_dataset(
     weights: np.ndarray | None = None,
     first_epoch: int = 0,
     spread: np.ndarray | None = None,
-    noise_std: np.ndarray | None = None,
 ) -> tf.data.Dataset:
     """Endless full batches, epoch after epoch, all in TensorFlow (no Python per batch).
 
@@ -1387,9 +1402,7 @@ def training_dataset(
     of the data (the incomplete last batch dropped) or, with ``weights``, a draw
     with replacement in proportion to them. With ``spread``, each cell is
     ``data + U(0, 1) * spread`` (dequantization: ``data`` and ``data + spread``
-    are ``TabularTransformer.dequantization_bounds``). With ``noise_std`` (one
-    value per column), Gaussian noise of that deviation is added and the cells are
-    clipped to [-1, 1] (instance noise). The draws depend only on
+    are ``TabularTransformer.dequantization_bounds``). The draws depend only on
     ``(seed, epoch)``, so a run resumed at ``first_epoch`` gets the batches an
     uninterrupted run would have got.
     """
@@ -1412,18 +1425,13 @@ def training_dataset(
         return batch_ids, tf.reshape(rows, (steps, batch_size))
 
     def make_batch(batch_id: tf.Tensor, rows: tf.Tensor) -> tf.Tensor:
-        """Gather one batch, then dequantize and add noise with keys of this batch."""
+        """Gather one batch, then dequantize it with keys of this batch."""
         batch = tf.gather(table, rows)
         if spreads is not None:
             uniform = tf.random.stateless_uniform(
                 tf.shape(batch), seed=tf.stack([batch_id, seed + 1])
             )
             batch += uniform * tf.gather(spreads, rows)
-        if noise_std is not None:
-            normal = tf.random.stateless_normal(
-                tf.shape(batch), seed=tf.stack([batch_id, seed + 2])
-            )
-            batch = tf.clip_by_value(batch + normal * noise_std, -1.0, 1.0)
         return batch
 
     return (
@@ -1492,22 +1500,19 @@ class TrainingGuard(keras.callbacks.Callback):
     def __init__(self):
         super().__init__()
         self.good_epochs = 0
-        self.good_weights: list[list[np.ndarray]] | None = None
+        self.good_weights: list[np.ndarray] | None = None
         self.diverged = False
-
-    def _networks(self) -> list[keras.Model]:
-        return [self.model.generator, self.model.discriminator]
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         """Copy the starting weights: the first good ones."""
-        self.good_weights = [net.get_weights() for net in self._networks()]
+        self.good_weights = self.model.snapshot()
         self.good_epochs = self.model.epochs_done
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         """Copy the weights if all is finite; otherwise restore and stop."""
-        weights = [net.get_weights() for net in self._networks()]
+        weights = self.model.snapshot()
         finite = all(np.isfinite(float(v)) for v in (logs or {}).values()) and all(
-            np.isfinite(w).all() for net in weights for w in net
+            np.isfinite(w).all() for w in weights
         )
         if finite:
             self.good_weights = weights
@@ -1520,8 +1525,7 @@ class TrainingGuard(keras.callbacks.Callback):
     def restore(self) -> None:
         """Put back the weights of the last good epoch."""
         if self.good_weights is not None:
-            for net, weights in zip(self._networks(), self.good_weights, strict=True):
-                net.set_weights(weights)
+            self.model.restore_snapshot(self.good_weights)
 
 
 class RunProgress(keras.callbacks.Callback):
@@ -1608,7 +1612,7 @@ class ModelSelection(keras.callbacks.Callback):
         self.seed = seed
         self.records: list[dict[str, float]] = []
         self.best: dict[str, float] | None = None
-        self.best_weights: list[list[np.ndarray]] | None = None
+        self.best_weights: list[np.ndarray] | None = None
         self._real = pd.concat([self.train, self.valid], ignore_index=True)
         self._metadata = {"tables": {"table": sdmetrics_metadata(self._real)}}
         self._distances = _DcrSpace(self._real)
@@ -1619,9 +1623,6 @@ class ModelSelection(keras.callbacks.Callback):
         self._train_subsets = [
             train_x[rng.choice(len(train_x), size, replace=False)] for _ in range(n_subsets)
         ]
-
-    def _networks(self) -> list[keras.Model]:
-        return [self.model.generator, self.model.discriminator]
 
     def score(self, synthetic: pd.DataFrame) -> dict[str, float]:
         """``fidelity`` and ``protection`` of a sample (see the class docstring)."""
@@ -1654,7 +1655,7 @@ class ModelSelection(keras.callbacks.Callback):
             self.best is None or record["fidelity"] > self.best["fidelity"]
         ):
             self.best = record
-            self.best_weights = [net.get_weights() for net in self._networks()]
+            self.best_weights = self.model.snapshot()
         since_best = len(self.records) - 1 - self._best_index()
         if self.patience and since_best >= self.patience:
             self.model.stop_training = True
@@ -1671,8 +1672,7 @@ class ModelSelection(keras.callbacks.Callback):
     def restore(self) -> None:
         """Put back the best-scored weights (nothing if no check qualified)."""
         if self.best_weights is not None:
-            for net, weights in zip(self._networks(), self.best_weights, strict=True):
-                net.set_weights(weights)
+            self.model.restore_snapshot(self.best_weights)
 
     @property
     def log(self) -> pd.DataFrame:
@@ -1681,57 +1681,6 @@ class ModelSelection(keras.callbacks.Callback):
         return frame.astype({"epoch": int, "fidelity": float, "protection": float}).set_index(
             "epoch"
         )
-
-
-class _DcrSpace:
-    """SDMetrics' DCR distance: mean over columns of |a - b| / range, or 0/1 for categories.
-
-    Numbers and dates are divided by the training range; categories are one-hot
-    with 0.5 per cell, so a different category counts 1. The Manhattan distance
-    in that space, divided by the number of columns, is the DCR distance.
-    """
-
-    def __init__(self, train: pd.DataFrame):
-        from sklearn.preprocessing import OneHotEncoder as _OneHot
-
-        self.columns = list(train.columns)
-        self.numeric, self.encoders, self.ranges = {}, {}, {}
-        for column in self.columns:
-            values = self._numbers(train[column])
-            if values is not None:
-                low, high = np.nanmin(values), np.nanmax(values)
-                self.ranges[column] = (low, (high - low) or 1.0)
-            else:
-                encoder = _OneHot(handle_unknown="ignore", sparse_output=False)
-                self.encoders[column] = encoder.fit(train[[column]].astype(str))
-
-    @staticmethod
-    def _numbers(values: pd.Series) -> np.ndarray | None:
-        if pd.api.types.is_datetime64_any_dtype(values):
-            return pd.to_datetime(values).astype("int64").to_numpy(float)
-        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            return values.to_numpy(float)
-        if _date_format(values.dropna()) is not None:
-            return pd.to_datetime(values).astype("int64").to_numpy(float)
-        return None
-
-    def encode(self, df: pd.DataFrame) -> np.ndarray:
-        parts = []
-        for column in self.columns:
-            if column in self.ranges:
-                low, span = self.ranges[column]
-                numbers = (self._numbers(df[column]) - low) / span
-                parts.append(np.nan_to_num(numbers, nan=-1.0)[:, None])
-            else:
-                parts.append(0.5 * self.encoders[column].transform(df[[column]].astype(str)))
-        return np.hstack(parts) / len(self.columns)
-
-    @staticmethod
-    def nearest(reference: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        from sklearn.neighbors import NearestNeighbors
-
-        model = NearestNeighbors(n_neighbors=1, metric="manhattan").fit(reference)
-        return model.kneighbors(rows)[0][:, 0]
 
 
 class TrainingCheckpoint(keras.callbacks.Callback):
@@ -1767,11 +1716,8 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         self.every = every
         self.state = state
         self.selection = selection
-        self.networks = [model.generator, model.discriminator]
         model.build_optimizers()
-        self.best = [
-            tf.Variable(w, trainable=False) for net in self.networks for w in net.get_weights()
-        ]
+        self.best = [tf.Variable(w, trainable=False) for w in model.snapshot()]
         self.checkpoint = tf.train.Checkpoint(
             generator=model.generator,
             discriminator=model.discriminator,
@@ -1795,9 +1741,7 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         """Write the checkpoint of ``epoch``, then ``state.json`` naming it."""
         selection = self.selection
         if selection is not None and selection.best_weights is not None:
-            for variable, value in zip(
-                self.best, itertools.chain(*selection.best_weights), strict=True
-            ):
+            for variable, value in zip(self.best, selection.best_weights, strict=True):
                 variable.assign(value)
         path = self.manager.save(checkpoint_number=epoch)
         state = {**self.state, "epoch": epoch, "checkpoint": Path(path).name}
@@ -1820,9 +1764,7 @@ class TrainingCheckpoint(keras.callbacks.Callback):
             self.selection.records = [dict(r) for r in saved["records"]]
             if saved["best"] >= 0:
                 self.selection.best = self.selection.records[saved["best"]]
-                values = [v.numpy() for v in self.best]
-                sizes = [len(net.get_weights()) for net in self.networks]
-                self.selection.best_weights = [values[: sizes[0]], values[sizes[0] :]]
+                self.selection.best_weights = [v.numpy() for v in self.best]
         return int(state["epoch"])
 
 
@@ -1847,6 +1789,36 @@ def read_checkpoint_state(directory: str | os.PathLike) -> dict[str, Any] | None
     return state
 
 
+def _resume_state(
+    checkpoint_dir: Any, checkpoint_every: Any, resume: Any, config: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Check ``fit``'s checkpoint arguments; with ``resume``, the saved state (if any).
+
+    Raises:
+        ConfigError: an argument is wrong, or the checkpoint was written with
+            another configuration than ``config``.
+    """
+    if checkpoint_dir is None and (resume or checkpoint_every is not None):
+        raise ConfigError(
+            "resume=True and checkpoint_every need checkpoint_dir=: the folder of the checkpoints"
+        )
+    _check_integer("checkpoint_every", checkpoint_every, none_ok=True)
+    _check_flag("resume", resume)
+    saved = read_checkpoint_state(checkpoint_dir) if resume else None
+    if saved is None:
+        if resume:
+            logger.info("no checkpoint in '%s' yet: training starts afresh", checkpoint_dir)
+        return None
+    changed = sorted(k for k in config if saved["config"].get(k) != config[k])
+    if changed:
+        before = ", ".join(f"{k}={saved['config'].get(k)!r}" for k in changed)
+        raise ConfigError(
+            f"the checkpoint in '{checkpoint_dir}' was written with other settings ({before}): "
+            "resume with the same TabularGAN arguments, or fit without resume=True"
+        )
+    return saved
+
+
 def _epochs_per_call(nb_epochs: int, steps_per_epoch: int, target_steps: int = 256) -> int:
     """Largest divisor of ``nb_epochs`` whose steps fit in about ``target_steps``."""
     limit = max(1, target_steps // steps_per_epoch)
@@ -1858,26 +1830,24 @@ def _epochs_per_call(nb_epochs: int, steps_per_epoch: int, target_steps: int = 2
 # ---------------------------------------------------------------------------
 
 
-class TabularGAN:
-    """Learn a whole table with a GAN and sample new rows like it.
+@dataclass
+class GANConfig:
+    """Every hyperparameter of ``TabularGAN``: its default and its check, written once here.
 
-    The defaults are the configuration that won ``benchmarks/quality.py`` (see
-    ``BENCHMARKS.md``): a Wasserstein GAN with gradient penalty, PacGAN with 2
-    rows, both networks conditioned on a categorical column, ``log1p`` for skewed
-    counts, and model selection on a validation slice. ``TabularGAN(**SEED_CONFIG)``
-    is the seed README's GAN.
+    ``TabularGAN(**kwargs)`` takes these fields as keyword arguments. The defaults
+    won ``benchmarks/quality.py`` (see ``BENCHMARKS.md``): a Wasserstein GAN with
+    gradient penalty, PacGAN with 2 rows, both networks conditioned on a
+    categorical column, ``log1p`` for skewed counts, and model selection on a
+    validation slice. ``SEED_CONFIG`` holds the seed README's GAN.
 
-    Args:
+    Attributes:
         latent_dim: size of the generator's noise vector.
-        nb_epochs: most passes over the training rows (with model selection, a
-            ceiling: training stops earlier when it no longer improves). One pass
-            is ``n_rows // batch_size`` steps (the incomplete last batch dropped).
+        nb_epochs: most data epochs (see the glossary); with model selection a
+            ceiling, as training stops once it no longer improves.
         batch_size: rows per training step (capped at the number of training
-            rows, and rounded down to a multiple of ``pac``).
+            rows, rounded down to a multiple of ``pac``).
         generator_units: hidden widths of the generator.
         discriminator_units: hidden widths of the discriminator.
-        discriminator_dropout: Dropout rate after each hidden layer of the
-            discriminator (0: none, the seed's).
         learning_rate: Adam learning rate of both networks.
         beta_1: Adam's first-moment decay (0.5 is the usual GAN choice).
         beta_2: Adam's second-moment decay (0.9 for WGAN-GP, 0.999 in the seed).
@@ -1888,156 +1858,77 @@ class TabularGAN:
             ``sample(n, conditions={column: value})`` gives rows of that value;
             ``"auto"``: the categorical column with the fewest values (none if the
             table has no categorical column); ``None``: unconditional.
-        log_scale: numeric columns to model on a ``log1p`` scale (``"auto"``: the
+        log_scale: numeric columns modelled on a ``log1p`` scale (``"auto"``: the
             skewed non-negative ones; see ``TabularTransformer``).
+        mode_specific: numeric columns encoded with CTGAN's mode-specific
+            normalisation (``True`` for all, or a list); ``False``: min-max.
         dequantize: train on integers and dates spread uniformly over their unit
-            (see ``TabularTransformer.dequantization_bounds``), so the networks
-            learn a density rather than the training rows' exact values.
-        smoothing: deviation of Gaussian noise added to the real numbers and dates
-            in training, in the scaled units (the range is 2), so the networks learn
-            a smoothed density rather than the training rows themselves; 0: none.
+            (``TabularTransformer.dequantization_bounds``), so the networks learn a
+            density rather than the training rows' exact values.
         validation_size: share of the rows kept out of training to select the
             model (``ModelSelection``); 0 trains on every row for ``nb_epochs``.
         check_every: data epochs between two model-selection checks.
         patience: checks without a better model before training stops.
-        min_protection: least DCR overfitting protection a model needs to be kept.
+        min_protection: least protection (DCR, see the glossary) a model needs to
+            be kept.
         columns: the columns to model; ``None`` takes every usable column.
+        max_fit_rows: fit the preprocessing on a random sample of at most this
+            many rows (``None``: every row).
         seed: makes the split, weights, batches, noise and samples reproducible.
         verbose: 1 shows one progress bar for the run, 0 nothing.
         jit_compile: compile the training step with XLA (a few seconds of
             compilation, then faster steps).
-        mode_specific: numeric columns to encode with CTGAN's mode-specific
-            normalisation (``True`` for all, or a list); ``False``: min-max.
-        max_fit_rows: fit the preprocessing on a random sample of at most this
-            many rows (``None``: every row; see ``TabularTransformer``).
         strategy: a ``tf.distribute.Strategy`` to train with (``MirroredStrategy``:
             several GPUs of one machine; ``MultiWorkerMirroredStrategy``: several
-            machines). ``None``: TensorFlow's default device (a GPU when it sees
-            one). ``batch_size`` is the global batch, split between the replicas;
-            each replica draws its own noise and the generator's
-            BatchNormalization uses the global batch, so a step does not depend
-            on the number of replicas. Under a strategy, steps run one per call
-            and without XLA (Keras 3.15 and XLA do not support the rest there).
-            Not saved: a model trained with a strategy loads and samples without
-            one.
+            machines); ``None``: TensorFlow's default device. ``batch_size`` is the
+            global batch; each replica draws its own noise and the generator's
+            BatchNormalization uses the global batch, so a step does not depend on
+            the number of replicas. Steps then run one per call, without XLA.
+            Not saved: a model trained with a strategy loads and samples without one.
     """
 
-    def __init__(
-        self,
-        latent_dim: int = 32,
-        nb_epochs: int = 10000,
-        batch_size: int = 64,
-        generator_units: Sequence[int] = (128, 128),
-        discriminator_units: Sequence[int] = (128, 128),
-        discriminator_dropout: float = 0.0,
-        learning_rate: float = 2e-4,
-        beta_1: float = 0.5,
-        beta_2: float = 0.9,
-        loss: str = "wgan-gp",
-        pac: int = 2,
-        condition_on: str | None = "auto",
-        log_scale: bool | str | Sequence[str] = "auto",
-        dequantize: bool = True,
-        smoothing: float = 0.0,
-        validation_size: float = 0.2,
-        check_every: int = 100,
-        patience: int = 10,
-        min_protection: float = 0.8,
-        columns: Sequence[str] | None = None,
-        seed: int | None = None,
-        verbose: int = 1,
-        jit_compile: bool = True,
-        mode_specific: bool | Sequence[str] = False,
-        max_fit_rows: int | None = None,
-        strategy: tf.distribute.Strategy | None = None,
-    ):
-        self.latent_dim = latent_dim
-        self.nb_epochs = nb_epochs
-        self.batch_size = batch_size
-        self.generator_units = tuple(generator_units)
-        self.discriminator_units = tuple(discriminator_units)
-        self.discriminator_dropout = discriminator_dropout
-        self.learning_rate = learning_rate
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.loss = loss
-        self.pac = pac
-        self.condition_on = condition_on
-        self.log_scale = log_scale if isinstance(log_scale, (bool, str)) else list(log_scale)
-        self.dequantize = dequantize
-        self.smoothing = smoothing
-        self.validation_size = validation_size
-        self.check_every = check_every
-        self.patience = patience
-        self.min_protection = min_protection
-        self.columns = None if columns is None else list(columns)
-        self.seed = seed
-        self.verbose = verbose
-        self.jit_compile = jit_compile
-        self.mode_specific = (
-            mode_specific if isinstance(mode_specific, bool) else list(mode_specific)
-        )
-        self.max_fit_rows = max_fit_rows
-        self.strategy = strategy
-        self._check_config()
+    latent_dim: int = 32
+    nb_epochs: int = 10000
+    batch_size: int = 64
+    generator_units: Sequence[int] = (128, 128)
+    discriminator_units: Sequence[int] = (128, 128)
+    learning_rate: float = 2e-4
+    beta_1: float = 0.5
+    beta_2: float = 0.9
+    loss: str = "wgan-gp"
+    pac: int = 2
+    condition_on: str | None = "auto"
+    log_scale: bool | str | Sequence[str] = "auto"
+    mode_specific: bool | Sequence[str] = False
+    dequantize: bool = True
+    validation_size: float = 0.2
+    check_every: int = 100
+    patience: int = 10
+    min_protection: float = 0.8
+    columns: Sequence[str] | None = None
+    max_fit_rows: int | None = None
+    seed: int | None = None
+    verbose: int = 1
+    jit_compile: bool = True
+    strategy: tf.distribute.Strategy | None = None
 
-    @classmethod
-    def seed_config(cls, **overrides: Any) -> TabularGAN:
-        """The seed README's GAN (``SEED_CONFIG``), with any argument overridden."""
-        return cls(**{**SEED_CONFIG, **overrides})
-
-    def get_config(self) -> dict[str, Any]:
-        """The constructor arguments, as JSON-able values."""
-        return {
-            "latent_dim": self.latent_dim,
-            "nb_epochs": self.nb_epochs,
-            "batch_size": self.batch_size,
-            "generator_units": list(self.generator_units),
-            "discriminator_units": list(self.discriminator_units),
-            "discriminator_dropout": self.discriminator_dropout,
-            "learning_rate": self.learning_rate,
-            "beta_1": self.beta_1,
-            "beta_2": self.beta_2,
-            "loss": self.loss,
-            "pac": self.pac,
-            "condition_on": self.condition_on,
-            "log_scale": self.log_scale,
-            "dequantize": self.dequantize,
-            "smoothing": self.smoothing,
-            "validation_size": self.validation_size,
-            "check_every": self.check_every,
-            "patience": self.patience,
-            "min_protection": self.min_protection,
-            "columns": self.columns,
-            "seed": self.seed,
-            "verbose": self.verbose,
-            "jit_compile": self.jit_compile,
-            "mode_specific": self.mode_specific,
-            "max_fit_rows": self.max_fit_rows,
-        }
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"TabularGAN({args})"
-
-    def _check_config(self) -> None:
-        _check_sizes(
-            latent_dim=self.latent_dim,
-            nb_epochs=self.nb_epochs,
-            batch_size=self.batch_size,
-            pac=self.pac,
-            check_every=self.check_every,
-            hidden_units=self.generator_units,
-        )
-        _check_sizes(hidden_units=self.discriminator_units)
-        if not (isinstance(self.learning_rate, (int, float)) and 0 < self.learning_rate < 1):
-            raise ConfigError(f"learning_rate must be in (0, 1), got {self.learning_rate!r}")
-        for name in ("beta_1", "beta_2"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not (isinstance(value, (int, float)) and 0 <= value < 1):
-                raise ConfigError(f"{name} must be in [0, 1), got {value!r}")
-        if self.loss not in LOSSES:
-            raise ConfigError(f"loss must be one of {list(LOSSES)}, got {self.loss!r}")
+    def __post_init__(self):
+        for name in ("latent_dim", "nb_epochs", "batch_size", "pac", "check_every"):
+            _check_integer(name, getattr(self, name))
+        _check_integer("patience", self.patience, minimum=0)
+        _check_integer("verbose", self.verbose, minimum=0)
+        _check_integer("max_fit_rows", self.max_fit_rows, minimum=2, none_ok=True)
+        _check_seed(self.seed)
+        _check_units("generator_units", self.generator_units)
+        _check_units("discriminator_units", self.discriminator_units)
+        _check_number("learning_rate", self.learning_rate, 0, 1, closed="neither")
+        _check_number("beta_1", self.beta_1, 0, 1)
+        _check_number("beta_2", self.beta_2, 0, 1)
+        _check_number("validation_size", self.validation_size, 0, 1)
+        _check_number("min_protection", self.min_protection, 0, 1, closed="both")
+        _check_choice("loss", self.loss, LOSSES)
+        _check_flag("dequantize", self.dequantize)
+        _check_flag("jit_compile", self.jit_compile)
         if self.batch_size < self.pac:
             raise ConfigError(
                 f"batch_size ({self.batch_size}) must be at least pac ({self.pac}): "
@@ -2047,37 +1938,110 @@ class TabularGAN:
             raise ConfigError(
                 f"condition_on must be a column name, 'auto' or None, got {self.condition_on!r}"
             )
-        if isinstance(self.validation_size, bool) or not (
-            isinstance(self.validation_size, (int, float)) and 0 <= self.validation_size < 1
-        ):
-            raise ConfigError(
-                f"validation_size must be in [0, 1) (0 turns model selection off), "
-                f"got {self.validation_size!r}"
-            )
-        if isinstance(self.smoothing, bool) or not (
-            isinstance(self.smoothing, (int, float)) and 0 <= self.smoothing < 1
-        ):
-            raise ConfigError(f"smoothing must be in [0, 1), got {self.smoothing!r}")
-        if isinstance(self.patience, bool) or not (
-            isinstance(self.patience, int) and self.patience >= 0
-        ):
-            raise ConfigError(f"patience must be a non-negative integer, got {self.patience!r}")
-        if isinstance(self.min_protection, bool) or not (
-            isinstance(self.min_protection, (int, float)) and 0 <= self.min_protection <= 1
-        ):
-            raise ConfigError(f"min_protection must be in [0, 1], got {self.min_protection!r}")
-        if self.seed is not None and (
-            isinstance(self.seed, bool) or not isinstance(self.seed, int)
-        ):
-            raise ConfigError(f"seed must be an integer or None, got {self.seed!r}")
         if self.strategy is not None and not isinstance(self.strategy, tf.distribute.Strategy):
             raise ConfigError(
                 f"strategy must be a tf.distribute.Strategy (e.g. "
                 f"tf.distribute.MirroredStrategy()) or None, got {self.strategy!r}"
             )
-        for name in ("jit_compile", "dequantize"):
-            if not isinstance(getattr(self, name), bool):
-                raise ConfigError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        # One form for each value, so that a saved configuration compares equal.
+        self.generator_units = tuple(int(u) for u in self.generator_units)
+        self.discriminator_units = tuple(int(u) for u in self.discriminator_units)
+        self.seed = None if self.seed is None else int(self.seed)
+        for name in ("columns", "log_scale", "mode_specific"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, (bool, str)):
+                setattr(self, name, list(value))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The hyperparameters as JSON values (``strategy`` is not saved)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "strategy"}
+        return json.loads(json.dumps(values))
+
+
+SEED_CONFIG: dict[str, Any] = {
+    "latent_dim": 100,
+    "nb_epochs": 10000,
+    "batch_size": 128,
+    "generator_units": (128, 256, 512),
+    "discriminator_units": (512, 256, 128),
+    "learning_rate": 2e-4,
+    "beta_1": 0.5,
+    "beta_2": 0.999,
+    "loss": "bce",
+    "pac": 1,
+    "condition_on": None,
+    "log_scale": False,
+    "dequantize": False,
+    "validation_size": 0.0,
+}
+"""The seed README's GAN: ``TabularGAN(**SEED_CONFIG)`` (override any key, e.g. ``seed``)."""
+
+_RETIRED_OPTIONS = {"smoothing": 0.0, "discriminator_dropout": 0.0}
+"""Options of earlier versions, removed for lack of a measured gain (their no-op values)."""
+
+
+@dataclass
+class _Run:
+    """What one ``fit`` works on: its seed, its rows, and how training is cut up."""
+
+    seed: int
+    train: pd.DataFrame
+    valid: pd.DataFrame | None
+    data: np.ndarray
+    condition: tuple[int, int] | None
+    batch_size: int
+    steps_per_epoch: int
+    epochs_per_call: int = 1
+
+    @property
+    def fingerprint(self) -> dict[str, Any]:
+        """The training matrix's size and hash, which a checkpoint must match."""
+        return {"rows": len(self.data), "sha256": hashlib.sha256(self.data.tobytes()).hexdigest()}
+
+
+class TabularGAN:
+    """Learn a whole table with a GAN and sample new rows like it.
+
+    ``TabularGAN(**kwargs)`` takes the hyperparameters of ``GANConfig`` (their
+    defaults and meaning are documented there); ``TabularGAN.seed_config()`` is the
+    seed README's GAN. ``fit`` follows one template: prepare the data (checks,
+    preprocessing, split), build the networks, train them with Keras' ``fit()``,
+    finish (history, best weights).
+
+    Fitted attributes: ``transformer_`` (the ``TabularTransformer``),
+    ``generator_`` and ``discriminator_`` (Keras models), ``condition_column_``,
+    ``history`` (losses per data epoch, model-selection scores at the checks),
+    ``best_epoch_`` (the epoch whose weights are kept), ``epochs_per_call_`` (data
+    epochs in one Keras epoch) and ``interrupted_``.
+    """
+
+    def __init__(self, **config: Any):
+        unknown = sorted(set(config) - set(_CONFIG_FIELDS))
+        if unknown:
+            raise ConfigError(
+                f"unknown arguments {unknown}: TabularGAN takes {list(_CONFIG_FIELDS)}"
+            )
+        self.config = GANConfig(**config)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for names not set on the object: the hyperparameters.
+        config = self.__dict__.get("config")
+        if config is not None and name in _CONFIG_FIELDS:
+            return getattr(config, name)
+        raise AttributeError(f"'TabularGAN' object has no attribute '{name}'")
+
+    @classmethod
+    def seed_config(cls, **overrides: Any) -> TabularGAN:
+        """The seed README's GAN (``SEED_CONFIG``), with any argument overridden."""
+        return cls(**{**SEED_CONFIG, **overrides})
+
+    def get_config(self) -> dict[str, Any]:
+        """The constructor arguments, as JSON values (``strategy`` left out)."""
+        return self.config.to_dict()
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"TabularGAN({args})"
 
     # -- fit -----------------------------------------------------------------
 
@@ -2090,7 +2054,7 @@ class TabularGAN:
         checkpoint_every: int | None = None,
         resume: bool = False,
     ) -> TabularGAN:
-        """Check the table, fit the preprocessing, then train the GAN.
+        """Check the table, fit the preprocessing, build the networks and train them.
 
         Args:
             df: the real table.
@@ -2107,16 +2071,65 @@ class TabularGAN:
                 would have. Without a checkpoint there yet, training starts afresh.
 
         Returns:
-            self, trained; ``history`` holds one row of mean losses per epoch (and
-            the model-selection scores at the checked epochs); ``best_epoch_`` is
-            the epoch whose weights the model keeps.
+            self, trained (also after the notebook's stop button: ``interrupted_``).
 
         Raises:
-            DataGenError: a subclass naming what is wrong with the table, before
-                any training starts.
+            DataGenError: a subclass naming what is wrong, before any training starts.
+            TrainingDivergedError: the losses became non-finite; the model keeps
+                the last good weights and can sample.
         """
-        self._check_config()
-        saved = self._checkpoint_state(checkpoint_dir, checkpoint_every, resume)
+        self.__dict__.pop("_noise", None)  # not fitted until this fit has finished
+        run_config = {k: v for k, v in self.get_config().items() if k != "verbose"}
+        saved = _resume_state(checkpoint_dir, checkpoint_every, resume, run_config)
+        run = self._prepare(df, schema, seed=saved["seed"] if saved else None)
+        if saved and saved["data"] != run.fingerprint:
+            raise ConfigError(
+                f"the checkpoint in '{checkpoint_dir}' was written for another table "
+                f"({saved['data']['rows']} training rows, now {len(run.data)}): resume with "
+                "the same table, or fit without resume=True"
+            )
+        checkpoint_every = checkpoint_every or self.config.check_every
+        run.epochs_per_call = self._epochs_per_call(run, checkpoint_dir and checkpoint_every)
+        model = self._build(run)
+        guard, selection = TrainingGuard(), self._selection(run)
+        run_callbacks = [guard, *([selection] if selection else []), *(callbacks or [])]
+        first_epoch = 0
+        if checkpoint_dir is not None:
+            state = {"seed": run.seed, "config": run_config, "data": run.fingerprint}
+            with self._scope():
+                checkpoint = TrainingCheckpoint(
+                    checkpoint_dir, checkpoint_every, model, state, selection=selection
+                )
+            first_epoch = checkpoint.restore(saved) if saved else 0
+            run_callbacks.append(checkpoint)
+        if self.config.verbose:
+            run_callbacks.append(RunProgress(self.config.nb_epochs))
+        interrupted = self._train(model, run, run_callbacks, first_epoch)
+        if interrupted:  # the notebook's stop button: keep what was learnt, consistently
+            guard.restore()
+            if selection is not None:
+                selection.restore()
+        self._finish(model, run, guard, selection, interrupted)
+        return self
+
+    def build(self, df: pd.DataFrame, schema: dict[str, str] | None = None) -> TabularGAN:
+        """Fit the preprocessing and build both networks, untrained: ``fit``'s first steps.
+
+        For a look at the networks before training (``generator_.summary()``,
+        ``plot_gan_overview``) and at what an untrained generator gives:
+        ``sample`` draws from the networks as they are. ``fit`` builds them anew.
+
+        Returns:
+            self, with ``transformer_``, ``generator_`` and ``discriminator_``.
+        """
+        run = self._prepare(df, schema, seed=None)
+        self._build(run)
+        self._noise = keras.random.SeedGenerator(run.seed)
+        return self
+
+    def _prepare(self, df: pd.DataFrame, schema: dict[str, str] | None, seed: int | None) -> _Run:
+        """Check and encode the table, choose the seed, split off the validation slice."""
+        config = self.config
         if keras.backend.backend() != "tensorflow":
             raise ConfigError(
                 f"TabularGAN needs the TensorFlow backend of Keras, not "
@@ -2124,123 +2137,160 @@ class TabularGAN:
             )
         self.transformer_ = TabularTransformer(
             schema=schema,
-            columns=self.columns,
-            mode_specific=self.mode_specific,
-            log_scale=self.log_scale,
-            max_fit_rows=self.max_fit_rows,
+            columns=config.columns,
+            mode_specific=config.mode_specific,
+            log_scale=config.log_scale,
+            max_fit_rows=config.max_fit_rows,
         ).fit(df)
         self.condition_column_ = self._resolve_condition()
-        seed = self.seed if self.seed is not None else int(np.random.SeedSequence().entropy % 2**31)
-        seed = saved["seed"] if saved else seed
+        if seed is None:
+            seed = config.seed if config.seed is not None else _fresh_seed()
         keras.utils.set_random_seed(seed)
-        table = df[self.transformer_.columns_]
-        train, valid = self._split(table, seed)
+        train, valid = self._split(df[self.transformer_.columns_], seed)
         data = self.transformer_.transform(train, dtype=np.float32)
-        fingerprint = {"rows": len(data), "sha256": hashlib.sha256(data.tobytes()).hexdigest()}
-        if saved and saved["data"] != fingerprint:
-            raise ConfigError(
-                f"the checkpoint in '{checkpoint_dir}' was written for another table "
-                f"({saved['data']['rows']} training rows, now {len(data)}): resume with the "
-                "same table, or fit without resume=True"
-            )
-        condition = None
+        condition, self.condition_freqs_ = None, None
         if self.condition_column_ is not None:
             condition = self.transformer_.block(self.condition_column_)
             counts = data[:, condition[0] : condition[0] + condition[1]].sum(axis=0)
             self.condition_freqs_ = (counts / counts.sum()).tolist()
-
-        n_rows, n_features = data.shape
         # Each replica's share of a batch must hold whole packs of pac rows.
-        unit = self.pac * (self.strategy.num_replicas_in_sync if self.strategy else 1)
-        batch_size = min(self.batch_size, n_rows) // unit * unit
+        unit = config.pac * (config.strategy.num_replicas_in_sync if config.strategy else 1)
+        batch_size = min(config.batch_size, len(data)) // unit * unit
         if batch_size < unit:
             raise InvalidDataError(
-                f"{n_rows} training rows are fewer than pac={self.pac} x the strategy's "
+                f"{len(data)} training rows are fewer than pac={config.pac} x the strategy's "
                 "replicas: lower pac or use fewer devices"
             )
-        steps_per_epoch = n_rows // batch_size
-        checked = valid is not None
-        checkpoint_every = checkpoint_every or self.check_every
-        period = math.gcd(
-            self.nb_epochs,
-            self.check_every if checked and self.check_every <= self.nb_epochs else self.nb_epochs,
-            checkpoint_every if checkpoint_dir is not None else self.nb_epochs,
-        )
-        self.epochs_per_call_ = _epochs_per_call(period, steps_per_epoch)
-        steps_per_call = self.epochs_per_call_ * steps_per_epoch
+        return _Run(seed, train, valid, data, condition, batch_size, len(data) // batch_size)
 
-        model = self._build(n_features, condition, seed, steps_per_epoch, steps_per_call)
-        guard = TrainingGuard()
-        selection = None
-        if checked:
-            selection = ModelSelection(
-                lambda noise_seed: self.sample(max(1000, len(valid)), seed=noise_seed),
-                train,
-                valid,
-                check_every=self.check_every,
-                min_protection=self.min_protection,
-                patience=self.patience,
-                seed=seed + 1,
+    def _epochs_per_call(self, run: _Run, checkpoint_every: int | None) -> int:
+        """Data epochs in one Keras epoch: a divisor of every period that needs a callback."""
+        nb_epochs, check_every = self.config.nb_epochs, self.config.check_every
+        checked = run.valid is not None and check_every <= nb_epochs
+        period = math.gcd(
+            nb_epochs, check_every if checked else nb_epochs, checkpoint_every or nb_epochs
+        )
+        return _epochs_per_call(period, run.steps_per_epoch)
+
+    def _scope(self) -> Any:
+        """The strategy's scope, or a no-op without a strategy."""
+        strategy = self.config.strategy
+        return strategy.scope() if strategy is not None else contextlib.nullcontext()
+
+    def _build(self, run: _Run) -> GANModel:
+        """Both networks, the ``GANModel`` and its optimizers, in the strategy's scope."""
+        config, output_info = self.config, self.transformer_.output_info_
+        n_features = run.data.shape[1]
+        n_conditions = 0 if run.condition is None else run.condition[1]
+        distributed = config.strategy is not None
+        with self._scope():
+            self.generator_ = build_generator(
+                config.latent_dim,
+                n_features,
+                config.generator_units,
+                output_info=output_info,
+                n_conditions=n_conditions,
+                synchronized=distributed,
             )
-        run_callbacks = [guard, *([selection] if selection else []), *(callbacks or [])]
-        first_epoch = 0
-        if checkpoint_dir is not None:
-            config = {k: v for k, v in self.get_config().items() if k != "verbose"}
-            state = {"seed": seed, "config": config, "data": fingerprint}
-            with self._scope():
-                checkpoint = TrainingCheckpoint(
-                    checkpoint_dir, checkpoint_every, model, state, selection=selection
-                )
-            first_epoch = checkpoint.restore(saved) if saved else 0
-            run_callbacks.append(checkpoint)
-        low, spread = data, None
-        if self.dequantize:
-            low, high = self.transformer_.dequantization_bounds(train)
-            low, spread = low.astype(np.float32), (high - low).astype(np.float32)
-        noise_std = None
-        if self.smoothing:
-            tanh = [
-                kind == "tanh"
-                for width, kind in self.transformer_.output_info_
-                for _ in range(width)
-            ]
-            noise_std = np.where(tanh, self.smoothing, 0.0).astype(np.float32)
+            self.discriminator_ = build_discriminator(
+                n_features + n_conditions, config.discriminator_units, pac=config.pac
+            )
+            model = GANModel(
+                self.generator_,
+                self.discriminator_,
+                config.latent_dim,
+                seed=run.seed,
+                steps_per_epoch=run.steps_per_epoch,
+                max_epochs=config.nb_epochs,
+                output_info=output_info,
+                loss=config.loss,
+                pac=config.pac,
+                condition=run.condition,
+            )
+            model.compile(
+                d_optimizer=self._optimizer(),
+                g_optimizer=self._optimizer(),
+                # Keras 3.15 cannot run several steps per call under a tf.distribute
+                # strategy (an unfed placeholder in its loop): one step per call there.
+                steps_per_execution=1 if distributed else run.epochs_per_call * run.steps_per_epoch,
+                # XLA cannot reach variables mirrored on other devices.
+                jit_compile=config.jit_compile and not distributed,
+            )
+            model.build_optimizers()
+        return model
+
+    def _optimizer(self) -> keras.optimizers.Optimizer:
+        config = self.config
+        return keras.optimizers.Adam(
+            config.learning_rate, beta_1=config.beta_1, beta_2=config.beta_2
+        )
+
+    def _selection(self, run: _Run) -> ModelSelection | None:
+        """Model selection on the validation slice (``None`` without one)."""
+        if run.valid is None:
+            return None
+        size = max(1000, len(run.valid))
+        return ModelSelection(
+            lambda noise_seed: self._sample(size, keras.random.SeedGenerator(noise_seed)),
+            run.train,
+            run.valid,
+            check_every=self.config.check_every,
+            min_protection=self.config.min_protection,
+            patience=self.config.patience,
+            seed=run.seed + 1,
+        )
+
+    def _train(self, model: GANModel, run: _Run, callbacks: list[Any], first_epoch: int) -> bool:
+        """Run Keras' ``fit()`` over the ``tf.data`` batches; True if interrupted."""
+        low, spread = run.data, None
+        if self.config.dequantize:
+            low, high = self.transformer_.dequantization_bounds(run.train)
+            spread = high - low
         dataset = training_dataset(
             low,
-            batch_size,
-            seed,
-            weights=self._row_weights(data),
+            run.batch_size,
+            run.seed,
+            weights=self._row_weights(run.data),
             first_epoch=first_epoch,
             spread=spread,
-            noise_std=noise_std,
         )
-        if self.verbose:
-            run_callbacks.append(RunProgress(self.nb_epochs))
-        self.interrupted_ = False
         try:
-            self.keras_history_ = model.fit(
+            model.fit(
                 dataset,
-                epochs=(self.nb_epochs - first_epoch) // self.epochs_per_call_,
-                steps_per_epoch=steps_per_call,
-                callbacks=run_callbacks,
+                epochs=(self.config.nb_epochs - first_epoch) // run.epochs_per_call,
+                steps_per_epoch=run.epochs_per_call * run.steps_per_epoch,
+                callbacks=callbacks,
                 shuffle=False,
                 verbose=0,
             )
         except KeyboardInterrupt:
-            # The notebook's stop button: keep what was learnt, consistently.
-            guard.restore()
-            if selection is not None:
-                selection.restore()
-            self.interrupted_ = True
-        self.model_ = model
-        self._finish_history(model, guard, selection)
-        self._sample_seed = keras.random.SeedGenerator(seed)
-        if self.interrupted_:
+            return True
+        return False
+
+    def _finish(
+        self,
+        model: GANModel,
+        run: _Run,
+        guard: TrainingGuard,
+        selection: ModelSelection | None,
+        interrupted: bool,
+    ) -> None:
+        """Set the fitted state, the sampling stream last; say how training ended."""
+        history = model.epoch_losses.iloc[: guard.good_epochs]
+        self.best_epoch_ = guard.good_epochs
+        if selection is not None:
+            history = history.join(selection.log[selection.log.index <= guard.good_epochs])
+            if selection.best is not None:
+                self.best_epoch_ = int(selection.best["epoch"])
+        self.history, self.interrupted_ = history, interrupted
+        self.epochs_per_call_ = run.epochs_per_call
+        self._noise = keras.random.SeedGenerator(run.seed)
+        if interrupted:
             logger.warning(
                 "training interrupted at epoch %d of %d: the model keeps the weights of "
                 "epoch %d; it can sample and save now",
                 guard.good_epochs,
-                self.nb_epochs,
+                self.config.nb_epochs,
                 self.best_epoch_,
             )
         if guard.diverged:
@@ -2250,128 +2300,37 @@ class TabularGAN:
             raise TrainingDivergedError(
                 f"training diverged at epoch {first} (non-finite loss or weights); the model "
                 f"was restored to the weights of epoch {self.best_epoch_}. Lower "
-                f"learning_rate (now {self.learning_rate}) or check the data"
+                f"learning_rate (now {self.config.learning_rate}) or check the data"
             )
-        return self
-
-    def _checkpoint_state(
-        self, checkpoint_dir: Any, checkpoint_every: Any, resume: Any
-    ) -> dict[str, Any] | None:
-        """Check the checkpoint arguments; with ``resume``, the saved state (if any)."""
-        if checkpoint_dir is None and (resume or checkpoint_every is not None):
-            raise ConfigError(
-                "resume=True and checkpoint_every need checkpoint_dir=: the folder of the "
-                "checkpoints"
-            )
-        if checkpoint_every is not None and (
-            isinstance(checkpoint_every, bool)
-            or not isinstance(checkpoint_every, int)
-            or checkpoint_every < 1
-        ):
-            raise ConfigError(
-                f"checkpoint_every must be a positive integer, got {checkpoint_every!r}"
-            )
-        if not isinstance(resume, bool):
-            raise ConfigError(f"resume must be True or False, got {resume!r}")
-        saved = read_checkpoint_state(checkpoint_dir) if resume else None
-        if saved is None:
-            if resume:
-                logger.info("no checkpoint in '%s' yet: training starts afresh", checkpoint_dir)
-            return None
-        config = {k: v for k, v in self.get_config().items() if k != "verbose"}
-        changed = sorted(k for k in config if saved["config"].get(k) != config[k])
-        if changed:
-            before = ", ".join(f"{k}={saved['config'].get(k)!r}" for k in changed)
-            raise ConfigError(
-                f"the checkpoint in '{checkpoint_dir}' was written with other settings "
-                f"({before}): resume "
-                "with the same TabularGAN arguments, or fit without resume=True"
-            )
-        return saved
-
-    def _scope(self) -> Any:
-        """The strategy's scope, or a no-op without a strategy."""
-        return self.strategy.scope() if self.strategy is not None else contextlib.nullcontext()
-
-    def _build(
-        self,
-        n_features: int,
-        condition: tuple[int, int] | None,
-        seed: int,
-        steps_per_epoch: int,
-        steps_per_call: int,
-    ) -> GANModel:
-        """Both networks, the ``GANModel`` and its optimizers, in the strategy's scope."""
-        output_info = self.transformer_.output_info_
-        n_conditions = 0 if condition is None else condition[1]
-        with self._scope():
-            self.generator_ = build_generator(
-                self.latent_dim,
-                n_features,
-                self.generator_units,
-                output_info=output_info,
-                n_conditions=n_conditions,
-                synchronized=self.strategy is not None,
-            )
-            self.discriminator_ = build_discriminator(
-                n_features + n_conditions,
-                self.discriminator_units,
-                pac=self.pac,
-                dropout=self.discriminator_dropout,
-            )
-            model = GANModel(
-                self.generator_,
-                self.discriminator_,
-                self.latent_dim,
-                seed=seed,
-                steps_per_epoch=steps_per_epoch,
-                max_epochs=self.nb_epochs,
-                output_info=output_info,
-                loss=self.loss,
-                pac=self.pac,
-                condition=condition,
-            )
-            model.compile(
-                d_optimizer=self._optimizer(),
-                g_optimizer=self._optimizer(),
-                # Keras 3.15 cannot run several steps per call under a tf.distribute
-                # strategy (an unfed placeholder in its loop): one step per call there.
-                steps_per_execution=1 if self.strategy is not None else steps_per_call,
-                # XLA cannot reach variables mirrored on other devices.
-                jit_compile=self.jit_compile and self.strategy is None,
-            )
-            model.build_optimizers()
-        return model
-
-    def _optimizer(self) -> keras.optimizers.Optimizer:
-        return keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1, beta_2=self.beta_2)
 
     def _resolve_condition(self) -> str | None:
         """The column to condition on: as given, or the categorical one with fewest values."""
-        if self.condition_on is None:
+        condition_on = self.config.condition_on
+        if condition_on is None:
             return None
-        if self.condition_on != "auto":
-            self.transformer_.block(self.condition_on)  # raises SchemaError if unusable
-            return self.condition_on
+        if condition_on != "auto":
+            self.transformer_.block(condition_on)  # raises SchemaError if unusable
+            return condition_on
         candidates = [
-            (len(spec["categories"]), i, spec["name"])
+            (len(spec.categories), i, spec.name)
             for i, spec in enumerate(self.transformer_.specs_)
-            if spec["kind"] == "categorical" and len(spec["categories"]) > 1
+            if spec.kind == "categorical" and len(spec.categories) > 1
         ]
         return min(candidates)[2] if candidates else None
 
     def _split(self, table: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         """Training rows and the validation slice (stratified by the condition column)."""
-        n_valid = round(len(table) * self.validation_size)
+        validation_size = self.config.validation_size
+        n_valid = round(len(table) * validation_size)
         if n_valid == 0:
             return table, None
         if n_valid < 10 or len(table) - n_valid < 2:
             warnings.warn(
                 f"model selection is off: {len(table)} rows x validation_size="
-                f"{self.validation_size} gives {n_valid} validation rows (10 needed); "
+                f"{validation_size} gives {n_valid} validation rows (10 needed); "
                 "training runs for nb_epochs on every row",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
             return table, None
         from sklearn.model_selection import train_test_split
@@ -2396,22 +2355,10 @@ class TabularGAN:
         counts = np.bincount(codes, minlength=width).astype(float)
         return np.log1p(counts[codes]) / counts[codes]
 
-    def _finish_history(
-        self, model: GANModel, guard: TrainingGuard, selection: ModelSelection | None
-    ) -> None:
-        history = model.epoch_losses.iloc[: guard.good_epochs]
-        self.best_epoch_ = guard.good_epochs
-        if selection is not None:
-            log = selection.log
-            history = history.join(log[log.index <= guard.good_epochs])
-            if selection.best is not None:
-                self.best_epoch_ = int(selection.best["epoch"])
-        self.history = history
-
     # -- sample --------------------------------------------------------------
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "generator_"):
+        if "_noise" not in self.__dict__:
             raise NotFittedError("this TabularGAN is not fitted yet: call fit(df) or load(path)")
 
     def sample(
@@ -2438,25 +2385,43 @@ class TabularGAN:
             training, missing values at about the training rate.
 
         Raises:
-            ConfigError: bad ``n``, or ``conditions`` on an unconditioned column or
-                with an unknown value (the message lists the known ones).
+            NotFittedError: neither ``fit`` (to its end) nor ``build`` has run.
+            ConfigError: bad ``n``, ``seed`` or ``chunk_size``, or ``conditions``
+                on an unconditioned column or with an unknown value (the message
+                lists the known ones).
         """
         self._check_fitted()
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-            raise ConfigError(f"n must be a non-negative integer, got {n!r}")
-        code = self._condition_code(conditions)
-        seed_generator = self._sample_seed if seed is None else keras.random.SeedGenerator(seed)
-        parts = [np.zeros((0, self.transformer_.output_dim), dtype=np.float32)]
+        _check_integer("n", n, minimum=0, hint="the number of rows")
+        _check_integer("chunk_size", chunk_size, hint="rows per call of the generator")
+        _check_seed(seed)
+        noise = self._noise if seed is None else keras.random.SeedGenerator(int(seed))
+        return self._sample(int(n), noise, self._condition_code(conditions), int(chunk_size))
+
+    def _sample(
+        self,
+        n: int,
+        noise: keras.random.SeedGenerator,
+        code: int | None = None,
+        chunk_size: int = 16384,
+    ) -> pd.DataFrame:
+        """The one way rows are generated: ``sample``, ``sample_to_file`` and model selection.
+
+        Noise (and conditions, all ``code`` or drawn in the training proportions)
+        go through the generator in inference mode; each softmax block's logits
+        become a Gumbel-softmax draw; the transformer decodes the rows.
+        """
         output_info = self.transformer_.output_info_
-        column = getattr(self, "condition_column_", None)
-        block = None if column is None else self.transformer_.block(column)
+        block = None
+        if self.condition_column_ is not None:
+            block = self.transformer_.block(self.condition_column_)
+        parts = [np.zeros((0, self.transformer_.output_dim), dtype=np.float32)]
         for start in range(0, n, chunk_size):
             size = min(chunk_size, n - start)
-            noise = keras.random.normal((size, self.latent_dim), seed=seed_generator)
-            one_hot = self._sample_conditions(size, code, seed_generator)
-            inputs = noise if one_hot is None else keras.ops.concatenate([noise, one_hot], -1)
+            latent = keras.random.normal((size, self.config.latent_dim), seed=noise)
+            one_hot = self._draw_conditions(size, code, noise)
+            inputs = latent if one_hot is None else keras.ops.concatenate([latent, one_hot], -1)
             raw = self.generator_(inputs, training=False)
-            rows = keras.ops.convert_to_numpy(gumbel_softmax(raw, output_info, seed_generator))
+            rows = keras.ops.convert_to_numpy(gumbel_softmax(raw, output_info, noise))
             if one_hot is not None:
                 # The row's value of the conditioned column is the condition itself.
                 first, width = block
@@ -2468,7 +2433,7 @@ class TabularGAN:
         """The category index asked for in ``conditions`` (``None``: not asked)."""
         if conditions is None:
             return None
-        column = getattr(self, "condition_column_", None)
+        column = self.condition_column_
         if not isinstance(conditions, dict) or column is None or set(conditions) != {column}:
             raise ConfigError(
                 f"conditions must be {{'{column}': value}}, the column this model is "
@@ -2477,27 +2442,25 @@ class TabularGAN:
                 else "this model is not conditioned on a column: fit it with "
                 "condition_on='<categorical column>' to use conditions="
             )
-        spec = next(s for s in self.transformer_.specs_ if s["name"] == column)
-        value = conditions[column]
-        matches = [i for i, c in enumerate(spec["categories"]) if c == value]
+        categories = self.transformer_.spec(column).categories
+        matches = [i for i, c in enumerate(categories) if c == conditions[column]]
         if not matches:
-            known = [c for c in spec["categories"] if c is not None]
+            known = [c for c in categories if c is not None]
             raise ConfigError(
-                f"unknown value {value!r} for '{column}': the known values are {known}"
+                f"unknown value {conditions[column]!r} for '{column}': the known values are {known}"
             )
         return matches[0]
 
-    def _sample_conditions(
-        self, size: int, code: int | None, seed_generator: keras.random.SeedGenerator
+    def _draw_conditions(
+        self, size: int, code: int | None, noise: keras.random.SeedGenerator
     ) -> tf.Tensor | None:
         """One-hot conditions: all ``code``, or drawn in the training proportions."""
-        column = getattr(self, "condition_column_", None)
-        if column is None:
+        if self.condition_column_ is None:
             return None
         width = len(self.condition_freqs_)
         if code is None:
             logits = keras.ops.log(keras.ops.convert_to_tensor([self.condition_freqs_]) + 1e-12)
-            codes = keras.random.categorical(logits, size, seed=seed_generator)[0]
+            codes = keras.random.categorical(logits, size, seed=noise)[0]
         else:
             codes = keras.ops.full((size,), code, dtype="int32")
         return keras.ops.one_hot(codes, width)
@@ -2508,18 +2471,15 @@ class TabularGAN:
         path: str | os.PathLike,
         chunk_size: int = 100_000,
         seed: int | None = None,
-        **sample_kwargs: Any,
+        conditions: dict[str, Any] | None = None,
     ) -> Path:
         """Generate ``n`` new rows straight into a CSV or Parquet file, chunk by chunk.
 
         At most ``chunk_size`` rows are held in memory at a time, so ``n`` can be
         far larger than what fits in a DataFrame. The file is written under a
-        temporary name in the same folder (``.<name>.<hex>.tmp``) and renamed at
-        the end: a run that fails or is interrupted (``KeyboardInterrupt``)
-        leaves no file and no temporary file behind, and a file already at
-        ``path`` stays untouched until the new one is complete. A process killed
-        outright (``SIGKILL``, power loss) cannot clean up: its hidden temporary
-        file may remain, but ``path`` is never left half-written.
+        temporary name and renamed at the end (see ``save_csv``): ``path`` is
+        never left half-written, and a file already there stays untouched until
+        the new one is complete.
 
         Args:
             n: number of rows; 0 writes the header (CSV) or the schema (Parquet) only.
@@ -2529,84 +2489,29 @@ class TabularGAN:
             seed: the same seed gives the same file (for the same ``chunk_size``);
                 one random stream runs through all the chunks. ``None`` continues
                 the model's own reproducible stream, as ``sample`` does.
-            **sample_kwargs: further keyword arguments of ``sample``.
+            conditions: as in ``sample``.
 
         Returns:
             The file's path.
 
         Raises:
-            ConfigError: an unsupported suffix, or a bad ``n``, ``chunk_size`` or
-                ``seed``; raised before anything is written.
+            ConfigError: an unsupported suffix, or a bad ``n``, ``chunk_size``,
+                ``seed`` or ``conditions``; raised before anything is written.
             NotFittedError: the model is not fitted.
         """
         self._check_fitted()
-        target = Path(path)
-        suffix = target.suffix.lower()
-        if suffix not in (".csv", ".parquet"):
-            found = f"suffix '{target.suffix}'" if target.suffix else "no suffix"
-            raise ConfigError(
-                f"cannot write '{target}': it has {found}; name the file with '.csv' or "
-                "'.parquet' to choose the format"
-            )
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-            raise ConfigError(f"n must be a non-negative integer (the number of rows), got {n!r}")
-        if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)):
-            raise ConfigError(
-                f"chunk_size must be a positive integer (rows per write), got {chunk_size!r}"
-            )
-        if chunk_size < 1:
-            raise ConfigError(
-                f"chunk_size must be a positive integer (rows per write), got {chunk_size!r}: "
-                "use 100_000 or so, less if memory is short"
-            )
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
-            raise ConfigError(f"seed must be an integer or None, got {seed!r}")
-        if suffix == ".parquet":
-            try:
-                import pyarrow as pa
-                import pyarrow.parquet as pq
-            except ImportError as exc:
-                raise ConfigError(
-                    f"writing '{target}' needs pyarrow: pip install pyarrow, or write a .csv file"
-                ) from exc
-
+        _check_integer("n", n, minimum=0, hint="the number of rows")
+        _check_integer("chunk_size", chunk_size, hint="rows per write")
+        _check_seed(seed)
+        code = self._condition_code(conditions)
+        writer = _chunk_writer(path)
+        noise = self._noise if seed is None else keras.random.SeedGenerator(int(seed))
         n, chunk_size = int(n), int(chunk_size)
         # n = 0 still takes one empty chunk: it carries the columns and dtypes.
         sizes = [min(chunk_size, n - start) for start in range(0, n, chunk_size)] or [0]
-        own_stream = self._sample_seed
-        if seed is not None:
-            # One stream for the whole file: sample() draws from self._sample_seed
-            # when called without a seed.
-            self._sample_seed = keras.random.SeedGenerator(int(seed))
-        try:
-            with _atomic_file(target) as tmp:
-                if suffix == ".csv":
-                    with open(tmp, "w", newline="", encoding="utf-8") as handle:
-                        for i, size in enumerate(sizes):
-                            chunk = self.sample(size, **sample_kwargs)
-                            chunk.to_csv(handle, header=i == 0, index=False)
-                else:
-                    writer = None
-                    try:
-                        for size in sizes:
-                            chunk = self.sample(size, **sample_kwargs)
-                            if writer is None:
-                                table = pa.Table.from_pandas(chunk, preserve_index=False)
-                                writer = pq.ParquetWriter(tmp, table.schema)
-                            else:
-                                # The first chunk's types, even where a later chunk's
-                                # dtype differs (missing values turn ints into floats).
-                                table = pa.Table.from_pandas(
-                                    chunk, schema=writer.schema, preserve_index=False
-                                )
-                            writer.write_table(table)
-                    finally:
-                        if writer is not None:
-                            writer.close()
-        finally:
-            self._sample_seed = own_stream
-        logger.info("wrote %d rows in %d chunks to '%s'", n, len(sizes), target)
-        return target
+        writer(self._sample(size, noise, code) for size in sizes)
+        logger.info("wrote %d rows in %d chunks to '%s'", n, len(sizes), path)
+        return Path(path)
 
     # -- save / load ---------------------------------------------------------
 
@@ -2627,7 +2532,7 @@ class TabularGAN:
             "transformer": self.transformer_.to_dict(),
             "epochs_per_call": self.epochs_per_call_,
             "condition_column": self.condition_column_,
-            "condition_freqs": getattr(self, "condition_freqs_", None),
+            "condition_freqs": self.condition_freqs_,
             "best_epoch": self.best_epoch_,
         }
         with _atomic_dir(path) as tmp:
@@ -2646,34 +2551,26 @@ class TabularGAN:
                 newer format version, or holds a network with code in it.
         """
         folder = Path(path)
-        if not folder.is_dir():
-            raise ModelFileError(f"no saved model folder at '{folder}'")
-        needed = ["model.json", "generator.keras", "discriminator.keras", "history.csv"]
-        missing = [name for name in needed if not (folder / name).is_file()]
-        if missing:
-            raise ModelFileError(
-                f"'{folder}' is incomplete: {missing} missing. Save the model again"
-            )
+        state = _read_model_state(folder)
+        config = dict(state["config"])
+        for option, no_op in _RETIRED_OPTIONS.items():
+            if config.get(option, no_op) != no_op:
+                raise ModelFileError(
+                    f"'{folder}' was trained with {option}={config[option]!r}, an option this "
+                    "module no longer has: train the model again"
+                )
+            config.pop(option, None)
         try:
-            state = json.loads((folder / "model.json").read_text())
-            version = state["format_version"]
-            config, transformer_state = state["config"], state["transformer"]
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            self = cls(**config)
+            self.transformer_ = TabularTransformer.from_dict(state["transformer"])
+        except (DataGenError, TypeError, KeyError) as exc:
             raise ModelFileError(f"'{folder / 'model.json'}' is corrupted: {exc}") from exc
-        if not isinstance(version, int) or version > FORMAT_VERSION:
-            raise ModelFileError(
-                f"'{folder}' has format version {version!r}, newer than this module's "
-                f"{FORMAT_VERSION}: update data_gen_utils.py"
-            )
-        self = cls(**config)
-        self.transformer_ = TabularTransformer.from_dict(transformer_state)
         self.generator_ = _load_network(folder / "generator.keras")
         self.discriminator_ = _load_network(folder / "discriminator.keras")
         self.condition_column_ = state.get("condition_column")
-        if self.condition_column_ is not None:
-            self.condition_freqs_ = list(state["condition_freqs"])
-        n_conditions = len(getattr(self, "condition_freqs_", []))
-        expected_in = (None, self.latent_dim + n_conditions)
+        self.condition_freqs_ = state.get("condition_freqs") if self.condition_column_ else None
+        n_conditions = len(self.condition_freqs_ or [])
+        expected_in = (None, self.config.latent_dim + n_conditions)
         expected_out = (None, self.transformer_.output_dim)
         if (
             tuple(self.generator_.input_shape) != expected_in
@@ -2687,8 +2584,54 @@ class TabularGAN:
         self.history = pd.read_csv(folder / "history.csv", index_col="epoch")
         self.epochs_per_call_ = state.get("epochs_per_call", 1)
         self.best_epoch_ = state.get("best_epoch", len(self.history))
-        self._sample_seed = keras.random.SeedGenerator(self.seed)
+        self.interrupted_ = False
+        self._noise = keras.random.SeedGenerator(self.config.seed)
         return self
+
+
+_CONFIG_FIELDS = tuple(f.name for f in fields(GANConfig))
+
+
+def _config_signature() -> inspect.Signature:
+    """``TabularGAN(**kwargs)``'s signature, from ``GANConfig`` (for help and completion)."""
+    parameters = [
+        parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+        for parameter in inspect.signature(GANConfig).parameters.values()
+    ]
+    self = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return inspect.Signature([self, *parameters], return_annotation=None)
+
+
+TabularGAN.__init__.__signature__ = _config_signature()  # type: ignore[attr-defined]
+
+
+def _fresh_seed() -> int:
+    """A seed for a run given none."""
+    return int(np.random.SeedSequence().entropy % 2**31)
+
+
+def _read_model_state(folder: Path) -> dict[str, Any]:
+    """Check a saved model folder's files and read its ``model.json``."""
+    if not folder.is_dir():
+        raise ModelFileError(f"no saved model folder at '{folder}'")
+    needed = ["model.json", "generator.keras", "discriminator.keras", "history.csv"]
+    missing = [name for name in needed if not (folder / name).is_file()]
+    if missing:
+        raise ModelFileError(f"'{folder}' is incomplete: {missing} missing. Save the model again")
+    try:
+        state = json.loads((folder / "model.json").read_text())
+        missing = [k for k in ("format_version", "config", "transformer") if k not in state]
+        if missing:
+            raise KeyError(f"no {missing}")
+        version = state["format_version"]
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise ModelFileError(f"'{folder / 'model.json'}' is corrupted: {exc}") from exc
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ModelFileError(
+            f"'{folder}' has format version {version!r}, newer than this module's "
+            f"{FORMAT_VERSION}: update data_gen_utils.py"
+        )
+    return state
 
 
 def _load_network(path: Path) -> keras.Model:
@@ -3538,6 +3481,62 @@ def _atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _chunk_writer(path: str | os.PathLike) -> Callable[[Iterable[pd.DataFrame]], None]:
+    """A function writing DataFrame chunks into one CSV or Parquet file, atomically.
+
+    The path's suffix picks the format; it is checked here, before anything is
+    written. The file is written under a temporary name (``.<name>.<hex>.tmp``)
+    and renamed when the last chunk is in: a failure or an interruption leaves no
+    file behind and any file already at ``path`` untouched. A process killed
+    outright (``SIGKILL``) may leave its hidden temporary file, never a half file.
+
+    Raises:
+        ConfigError: the suffix is neither ``.csv`` nor ``.parquet``, or Parquet
+            is asked for without pyarrow.
+    """
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        found = f"suffix '{target.suffix}'" if target.suffix else "no suffix"
+        raise ConfigError(
+            f"cannot write '{target}': it has {found}; name the file with '.csv' or "
+            "'.parquet' to choose the format"
+        )
+    if suffix == ".parquet":
+        try:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+        except ImportError as exc:
+            raise ConfigError(
+                f"writing '{target}' needs pyarrow: pip install pyarrow, or write a .csv file"
+            ) from exc
+
+    def write_csv(chunks: Iterable[pd.DataFrame], tmp: Path) -> None:
+        with open(tmp, "w", newline="", encoding="utf-8") as handle:
+            for i, chunk in enumerate(chunks):
+                chunk.to_csv(handle, header=i == 0, index=False)
+
+    def write_parquet(chunks: Iterable[pd.DataFrame], tmp: Path) -> None:
+        writer = None
+        try:
+            for chunk in chunks:
+                # Every chunk takes the first chunk's types, even where its dtype
+                # differs (missing values turn ints into floats).
+                schema = None if writer is None else writer.schema
+                table = pa.Table.from_pandas(chunk, schema=schema, preserve_index=False)
+                writer = writer or pq.ParquetWriter(tmp, table.schema)
+                writer.write_table(table)
+        finally:
+            if writer is not None:
+                writer.close()
+
+    def write(chunks: Iterable[pd.DataFrame]) -> None:
+        with _atomic_file(target) as tmp:
+            (write_csv if suffix == ".csv" else write_parquet)(chunks, tmp)
+
+    return write
 
 
 def save_csv(df: pd.DataFrame, path: str | os.PathLike) -> Path:

@@ -271,7 +271,6 @@ def test_fewer_training_rows_than_pac_is_refused(numeric):
     ("build", "message"),
     [
         (lambda: dgu.build_generator(8, 3, (16,), n_conditions=-1), "n_conditions must be a"),
-        (lambda: dgu.build_discriminator(3, (16,), dropout=1.5), r"dropout must be in \[0, 1\)"),
         (lambda: dgu.build_discriminator(3, (16,), pac=0), "pac must be a positive integer"),
         (lambda: dgu.TabularGAN(dequantize="yes"), "dequantize must be True or False"),
     ],
@@ -282,8 +281,5 @@ def test_network_and_training_switches_are_checked(build, message):
 
 
 def test_conditional_discriminator_judges_packs_of_rows():
-    discriminator = dgu.build_discriminator(12 + 8, (16,), pac=2, dropout=0.5)
+    discriminator = dgu.build_discriminator(12 + 8, (16,), pac=2)
     assert discriminator.input_shape == (None, 40)
-    assert [layer.name for layer in discriminator.layers if "dropout" in layer.name] == [
-        "dropout_1"
-    ]

@@ -26,14 +26,14 @@ def read_back(path: Path) -> pd.DataFrame:
 
 
 def record_sizes(monkeypatch, gan) -> list[int]:
-    """Wrap ``gan.sample`` on the instance; return the list of row counts it is asked for."""
-    real_sample, sizes = gan.sample, []
+    """Wrap the one row-generation path; return the row counts it is asked for."""
+    real_sample, sizes = gan._sample, []
 
     def sample(n, *args, **kwargs):
         sizes.append(n)
         return real_sample(n, *args, **kwargs)
 
-    monkeypatch.setitem(vars(gan), "sample", sample)
+    monkeypatch.setitem(vars(gan), "_sample", sample)
     return sizes
 
 
@@ -145,12 +145,16 @@ def test_same_seed_gives_identical_file(fitted_gan, tmp_path, suffix):
     assert not read_back(a).equals(read_back(c))
 
 
+def twins(gan, folder):
+    """Two copies of a model, in the same state: one to use, one to compare with."""
+    path = gan.save(folder / "twin")
+    return dgu.TabularGAN.load(path), dgu.TabularGAN.load(path)
+
+
 def test_seeded_file_leaves_the_models_own_stream_alone(fitted_gan, tmp_path):
-    stream = fitted_gan._sample_seed
-    state = stream.state.numpy().copy()
-    fitted_gan.sample_to_file(500, tmp_path / "seeded.csv", chunk_size=200, seed=3)
-    assert fitted_gan._sample_seed is stream
-    assert (stream.state.numpy() == state).all()
+    used, untouched = twins(fitted_gan, tmp_path)
+    used.sample_to_file(500, tmp_path / "seeded.csv", chunk_size=200, seed=3)
+    pd.testing.assert_frame_equal(used.sample(50), untouched.sample(50))
 
 
 def test_without_seed_continues_the_models_stream(fitted_gan, tmp_path):
@@ -164,7 +168,7 @@ def test_without_seed_continues_the_models_stream(fitted_gan, tmp_path):
 
 
 def fail_on_second_call(monkeypatch, gan, error: BaseException) -> None:
-    real_sample, calls = gan.sample, []
+    real_sample, calls = gan._sample, []
 
     def sample(n, *args, **kwargs):
         calls.append(n)
@@ -172,21 +176,21 @@ def fail_on_second_call(monkeypatch, gan, error: BaseException) -> None:
             raise error
         return real_sample(n, *args, **kwargs)
 
-    monkeypatch.setitem(vars(gan), "sample", sample)
+    monkeypatch.setitem(vars(gan), "_sample", sample)
 
 
 @pytest.mark.parametrize("suffix", SUFFIXES)
 @pytest.mark.parametrize("error", [KeyboardInterrupt(), RuntimeError("boom")])
 def test_interrupted_run_leaves_no_file(fitted_gan, tmp_path, monkeypatch, suffix, error):
+    used, untouched = twins(fitted_gan, tmp_path / "models")
     path = tmp_path / f"out{suffix}"
-    fail_on_second_call(monkeypatch, fitted_gan, error)
-    stream = fitted_gan._sample_seed
+    fail_on_second_call(monkeypatch, used, error)
 
     with pytest.raises(type(error)):
-        fitted_gan.sample_to_file(3_000, path, chunk_size=1_000, seed=5)
+        used.sample_to_file(3_000, path, chunk_size=1_000, seed=5)
 
-    assert os.listdir(tmp_path) == []  # neither the target nor a temporary file
-    assert fitted_gan._sample_seed is stream
+    assert os.listdir(tmp_path) == ["models"]  # neither the target nor a temporary file
+    pd.testing.assert_frame_equal(used.sample(50), untouched.sample(50))
 
 
 @pytest.mark.parametrize("suffix", SUFFIXES)

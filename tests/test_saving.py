@@ -140,3 +140,35 @@ def test_a_write_killed_halfway_keeps_the_old_file(tmp_path):
     proc = subprocess.run([sys.executable, "-c", script], env=env, check=False)
     assert proc.returncode == -signal.SIGKILL
     assert target.read_text() == "a\n1\n"
+
+
+def _edit_config(folder, **changes):
+    state = json.loads((folder / "model.json").read_text())
+    state["config"].update(changes)
+    (folder / "model.json").write_text(json.dumps(state))
+
+
+def test_a_model_saved_with_a_removed_option_at_its_no_op_value_loads(saved, tmp_path):
+    folder = _copy(saved, tmp_path)
+    _edit_config(folder, smoothing=0.0, discriminator_dropout=0.0)
+    loaded = dgu.TabularGAN.load(folder)
+    pd.testing.assert_frame_equal(
+        loaded.sample(20, seed=0), dgu.TabularGAN.load(saved).sample(20, seed=0)
+    )
+
+
+def test_a_model_saved_with_a_removed_option_in_use_is_refused(saved, tmp_path):
+    folder = _copy(saved, tmp_path)
+    _edit_config(folder, smoothing=0.1)
+    with pytest.raises(dgu.ModelFileError, match=r"smoothing=0.1, an option this module no longer"):
+        dgu.TabularGAN.load(folder)
+
+
+def test_a_configuration_edited_by_hand_is_a_model_file_error(saved, tmp_path):
+    folder = _copy(saved, tmp_path)
+    _edit_config(folder, latent_dim=-3)
+    with pytest.raises(dgu.ModelFileError, match=r"model\.json' is corrupted: latent_dim must be"):
+        dgu.TabularGAN.load(folder)
+    _edit_config(folder, latent_dim=32, colour="blue")
+    with pytest.raises(dgu.ModelFileError, match=r"unknown arguments \['colour'\]"):
+        dgu.TabularGAN.load(folder)

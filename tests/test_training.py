@@ -1,4 +1,7 @@
+import dataclasses
 import math
+import tempfile
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -124,7 +127,7 @@ def test_bad_n(fitted_gan):
         ({"latent_dim": 0}, "latent_dim must be a positive integer"),
         ({"nb_epochs": "10"}, "nb_epochs must be a positive integer, got '10'"),
         ({"batch_size": -8}, "batch_size must be a positive integer"),
-        ({"generator_units": []}, "hidden_units must be a non-empty list"),
+        ({"generator_units": []}, "generator_units must be a non-empty list"),
         ({"learning_rate": 2}, r"learning_rate must be in \(0, 1\)"),
         ({"beta_1": 1.0}, r"beta_1 must be in \[0, 1\)"),
         ({"seed": 1.5}, "seed must be an integer or None"),
@@ -298,18 +301,66 @@ def test_training_from_the_tf_data_pipeline_equals_training_from_an_array():
     assert len(losses) == 2
 
 
-def test_dequantization_and_smoothing_touch_only_what_they_should():
+def test_dequantization_touches_only_what_it_should():
     data = np.zeros((64, 3), dtype=np.float32)
     spread = np.tile(np.float32([0.2, 0.0, 0.0]), (64, 1))
-    noise_std = np.float32([0.0, 0.0, 0.5])
-    batch = np.concatenate(
-        _batches(dgu.training_dataset(data, 64, 0, spread=spread, noise_std=noise_std), 1)
-    )
+    batch = np.concatenate(_batches(dgu.training_dataset(data, 64, 0, spread=spread), 1))
     assert ((batch[:, 0] >= 0) & (batch[:, 0] <= 0.2)).all() and batch[:, 0].std() > 0.03
-    assert (batch[:, 1] == 0).all()
-    assert batch[:, 2].std() > 0.3 and np.abs(batch[:, 2]).max() <= 1.0
+    assert (batch[:, 1:] == 0).all()
 
 
-def test_smoothing_is_checked():
-    with pytest.raises(dgu.ConfigError, match=r"smoothing must be in \[0, 1\), got -0.1"):
-        dgu.TabularGAN(smoothing=-0.1)
+def test_unknown_and_removed_options_are_named():
+    with pytest.raises(
+        dgu.ConfigError, match=r"unknown arguments \['smoothing'\]: TabularGAN takes"
+    ):
+        dgu.TabularGAN(smoothing=0.1)
+
+
+class Fail(keras.callbacks.Callback):
+    """A user's callback that raises an ordinary error during training."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        raise RuntimeError("a bug in my callback")
+
+
+def test_a_fit_ended_by_an_error_leaves_no_half_fitted_model(numeric, fitted_gan):
+    gan = _small_gan(4)
+    with pytest.raises(RuntimeError, match="a bug in my callback"):
+        gan.fit(numeric, callbacks=[Fail()])
+    with pytest.raises(dgu.NotFittedError, match="not fitted yet"):
+        gan.sample(5)
+    with pytest.raises(dgu.NotFittedError, match="not fitted yet"):
+        gan.save("never-written")
+    # A refit that fails does not leave the previous model's sampling in place either.
+    model = dgu.TabularGAN.load(fitted_gan.save(Path(tempfile.mkdtemp()) / "m"))
+    with pytest.raises(RuntimeError, match="a bug in my callback"):
+        model.fit(numeric, callbacks=[Fail()])
+    with pytest.raises(dgu.NotFittedError, match="not fitted yet"):
+        model.sample(5)
+
+
+def test_build_gives_the_untrained_networks_and_fit_is_unchanged_by_it(numeric):
+    built = _small_gan(6).build(numeric)
+    assert built.generator_.output_shape == (None, built.transformer_.output_dim)
+    untrained = built.sample(20, seed=0)
+    assert list(untrained.columns) == list(numeric.columns)
+    assert untrained.dtypes.to_dict() == numeric.dtypes.to_dict()
+    built.fit(numeric)
+    plain = _small_gan(6).fit(numeric)
+    pd.testing.assert_frame_equal(built.history, plain.history)
+    pd.testing.assert_frame_equal(built.sample(50, seed=1), plain.sample(50, seed=1))
+    assert not built.sample(50, seed=0).equals(untrained.head(50))
+
+
+def test_hyperparameters_are_one_config(numeric):
+    import inspect
+
+    parameters = inspect.signature(dgu.TabularGAN).parameters
+    assert list(parameters) == [f.name for f in dataclasses.fields(dgu.GANConfig)]
+    assert parameters["latent_dim"].default == dgu.GANConfig().latent_dim
+    gan = dgu.TabularGAN(seed=np.int64(3), generator_units=[16, 8])
+    assert gan.seed == 3 and type(gan.seed) is int
+    assert gan.get_config()["generator_units"] == [16, 8]
+    assert gan.config == dgu.GANConfig(seed=3, generator_units=(16, 8))
+    with pytest.raises(AttributeError, match="no attribute 'latent_dimension'"):
+        gan.latent_dimension  # noqa: B018
