@@ -60,7 +60,6 @@ import json
 import logging
 import math
 import os
-import re
 import shutil
 import uuid
 import warnings
@@ -250,8 +249,6 @@ class ConstantColumnWarning(UserWarning):
 # loading
 # ---------------------------------------------------------------------------
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
-
 
 def load_data(path: str | os.PathLike) -> pd.DataFrame:
     """Read a CSV or Parquet table and parse its ISO date columns.
@@ -260,8 +257,10 @@ def load_data(path: str | os.PathLike) -> pd.DataFrame:
         path: a ``.csv`` or ``.parquet`` file.
 
     Returns:
-        The table, with columns holding only ISO dates (``2024-08-07``) parsed
-        as ``datetime64``.
+        The table, with text columns holding only ISO dates in one format
+        (``2024-08-07``, ``2024-08-07 13:45:00``, ``2024-08-07T13:45:00``, with or
+        without fractional seconds) parsed as ``datetime64``. Other text columns,
+        impossible dates (``2024-13-45``) and mixed formats stay text.
 
     Raises:
         DataFileError: the file is missing, unreadable or not CSV/Parquet.
@@ -283,16 +282,16 @@ def load_data(path: str | os.PathLike) -> pd.DataFrame:
     if df.empty:
         raise EmptyDataError(f"'{path}' has {len(df.columns)} columns but no rows")
     for column in df.columns:
-        if df[column].dtype == object and _is_iso_date_column(df[column]):
-            parsed = pd.to_datetime(df[column], format="ISO8601", errors="coerce")
-            if parsed.notna().sum() == df[column].notna().sum():  # "2024-13-45" stays text
-                df[column] = parsed
+        present = df[column].dropna()
+        if df[column].dtype != object or present.empty:
+            continue
+        try:
+            fmt = _date_format(present)
+        except InvalidDataError:
+            continue  # mixed formats: text here; the schema says what to do at fit
+        if fmt is not None and fmt.startswith("%Y-%m-%d"):
+            df[column] = pd.to_datetime(df[column], format=fmt)
     return df
-
-
-def _is_iso_date_column(values: pd.Series) -> bool:
-    present = values.dropna()
-    return len(present) > 0 and all(isinstance(v, str) and _ISO_DATE.match(v) for v in present)
 
 
 # ---------------------------------------------------------------------------
@@ -306,6 +305,8 @@ _DATE_FORMATS = (
     "%Y-%m-%d",
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%dT%H:%M:%S.%f",
     "%Y/%m/%d",
     "%d/%m/%Y",
     "%m/%d/%Y",
@@ -466,6 +467,123 @@ def _first(rows: np.ndarray, k: int = 5) -> str:
 # ---------------------------------------------------------------------------
 
 
+@dataclass
+class ColumnSpec:
+    """One fitted column: what it is and how it is encoded (JSON-able; saved with the model).
+
+    Attributes:
+        name: the column's name.
+        kind: one of ``KINDS``.
+        dtype: the training dtype, as ``str(series.dtype)``.
+        categories: categorical/boolean: the values, ``None`` last when missing
+            values occur; ``None`` for the other kinds.
+        missing: numeric/datetime: a ``present``/``missing`` block follows.
+        min: numeric/datetime: the smallest encoded number (after ``log1p``).
+        max: numeric/datetime: the largest encoded number (after ``log1p``).
+        fill: numeric/datetime: the median, put in place of missing values.
+        log: ``log1p`` is taken before scaling.
+        format: datetime given as strings: their ``strptime`` format; ``None``
+            for ``datetime64``.
+        origin: datetime: the earliest date, in ISO format.
+        unit: datetime: ``"D"`` (days) or ``"s"`` (seconds).
+        modes: mode-specific normalisation: ``{"weights", "means", "stds"}`` lists.
+    """
+
+    name: str
+    kind: str
+    dtype: str
+    categories: list[Any] | None = None
+    missing: bool = False
+    min: float | None = None
+    max: float | None = None
+    fill: float | None = None
+    log: bool = False
+    format: str | None = None
+    origin: str | None = None
+    unit: str | None = None
+    modes: dict[str, list[float]] | None = None
+
+    @property
+    def is_categorical(self) -> bool:
+        """Whether the column is one-hot encoded (categorical or boolean)."""
+        return self.categories is not None
+
+    def blocks(self) -> list[tuple[int, str]]:
+        """This column's blocks of the transformed matrix: ``(width, "tanh" | "softmax")``."""
+        if self.categories is not None:
+            return [(len(self.categories), "softmax")]
+        blocks = [(1, "tanh")]
+        if self.modes is not None:
+            blocks.append((len(self.modes["means"]), "softmax"))
+        if self.missing:
+            blocks.append((2, "softmax"))
+        return blocks
+
+    def to_dict(self) -> dict[str, Any]:
+        """The spec as plain JSON-able values, with the keys older versions wrote and read.
+
+        A categorical column has ``categories``; a numeric or date column has
+        ``missing``, ``min``, ``max`` and ``fill``, a date column ``format``,
+        ``origin`` and ``unit`` too; ``log`` and ``modes`` only when used.
+        """
+        state: dict[str, Any] = {"name": self.name, "kind": self.kind, "dtype": self.dtype}
+        if self.categories is not None:
+            state["categories"] = list(self.categories)
+            return state
+        if self.kind == "datetime":
+            state.update(format=self.format, origin=self.origin, unit=self.unit)
+        if self.log:
+            state["log"] = True
+        state.update(missing=self.missing, min=self.min, max=self.max, fill=self.fill)
+        if self.modes is not None:
+            state["modes"] = {key: list(values) for key, values in self.modes.items()}
+        return state
+
+    @classmethod
+    def from_dict(cls, state: dict[str, Any], what: str = "a column spec") -> ColumnSpec:
+        """Rebuild a spec from ``to_dict()``'s output (or a saved model's spec dict).
+
+        Args:
+            state: the dict.
+            what: how error messages name the spec.
+
+        Raises:
+            ModelFileError: ``state`` is not a dict, has unknown keys, or lacks
+                keys its kind needs.
+        """
+        if not isinstance(state, dict):
+            raise ModelFileError(f"{what} is not a JSON object: {state!r}")
+        known = cls.__dataclass_fields__.keys()
+        unknown = sorted(str(key) for key in state if key not in known)
+        if unknown:
+            raise ModelFileError(f"{what} has unknown keys {unknown}")
+        kind = state.get("kind")
+        needed = ["name", "kind", "dtype"]
+        if kind in ("categorical", "boolean"):
+            needed.append("categories")
+        elif kind in ("continuous", "integer", "datetime"):
+            needed += ["min", "max", "fill"]
+            if kind == "datetime":
+                needed += ["origin", "unit"]
+        lacking = [key for key in needed if key not in state]
+        if lacking:
+            raise ModelFileError(f"{what} lacks the keys {lacking}")
+        if kind not in KINDS:
+            raise ModelFileError(f"{what} has unknown kind {kind!r}: expected one of {list(KINDS)}")
+        state = dict(state)
+        if state.get("categories") is not None:
+            state["categories"] = list(state["categories"])
+        if state.get("modes") is not None:
+            state["modes"] = {key: list(values) for key, values in state["modes"].items()}
+        return cls(**state)
+
+    def __getitem__(self, key: str) -> Any:
+        """``spec["name"]``: read access by key, for code written for the old spec dicts."""
+        if key not in self.__dataclass_fields__:
+            raise KeyError(key)
+        return getattr(self, key)
+
+
 class TabularTransformer(TransformerMixin, BaseEstimator):
     """Reversible preprocessing of a whole table, scikit-learn style.
 
@@ -535,12 +653,8 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             DataGenError: a subclass naming the column, what is wrong and what to do.
         """
         _check_frame(df)
-        for name in ("max_fit_rows", "chunk_rows"):
-            value = getattr(self, name)
-            if (value is not None or name == "chunk_rows") and (
-                isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 2
-            ):
-                raise ConfigError(f"{name} must be an integer of at least 2, got {value!r}")
+        _check_integer("max_fit_rows", self.max_fit_rows, minimum=2, none_ok=True)
+        _check_integer("chunk_rows", self.chunk_rows, minimum=2)
         df = self._select_columns(df)
         if self.max_fit_rows is not None and len(df) > self.max_fit_rows:
             logger.info("fitting the preprocessing on %d of %d rows", self.max_fit_rows, len(df))
@@ -607,10 +721,9 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             raise SchemaError("no column of the table can be modelled: see the warning above")
         return schema
 
-    def _fit_spec(self, values: pd.Series, kind: str) -> dict[str, Any]:
-        """The fitted state of one column, as JSON-able values."""
-        name = str(values.name)
-        spec: dict[str, Any] = {"name": name, "kind": kind, "dtype": str(values.dtype)}
+    def _fit_spec(self, values: pd.Series, kind: str) -> ColumnSpec:
+        """The fitted state of one column."""
+        name, dtype = str(values.name), str(values.dtype)
         present = values.dropna()
         if present.empty:
             raise InvalidDataError(
@@ -629,38 +742,49 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                     f"column '{name}' has {present.nunique()} categories, more than "
                     f"max_categories={self.max_categories}: leave it out or raise max_categories"
                 )
-            categories = sorted(present.unique().tolist(), key=lambda v: (str(type(v)), v))
-            spec["categories"] = [_json_value(v) for v in categories]
+            ordered = sorted(present.unique().tolist(), key=lambda v: (str(type(v)), v))
+            categories = [_json_value(v) for v in ordered]
             if len(present) < len(values):
-                spec["categories"].append(None)
-            return spec
+                categories.append(None)
+            return ColumnSpec(name, kind, dtype, categories=categories)
+        dates: dict[str, Any] = {}
+        log = False
         if kind == "datetime":
-            fields, dates = self._fit_dates(values)
-            spec.update(fields)
-            numbers = self._dates_to_numbers(dates, spec["origin"], spec["unit"])
+            dates, parsed = self._fit_dates(values)
+            numbers = self._dates_to_numbers(parsed, dates["origin"], dates["unit"])
         else:
             numbers = self._numbers(values, kind)
-            if self._wants_log(name, numbers):
-                spec["log"] = True
+            log = self._wants_log(name, numbers)
+            if log:
                 numbers = np.log1p(numbers)
-        spec["missing"] = bool(np.isnan(numbers).any())
-        spec["min"], spec["max"] = float(np.nanmin(numbers)), float(np.nanmax(numbers))
-        spec["fill"] = float(np.nanmedian(numbers))
+        modes = None
         if kind != "datetime" and (
             self.mode_specific is True
             or (not isinstance(self.mode_specific, bool) and name in self.mode_specific)
         ):
-            spec["modes"] = self._fit_modes(numbers[~np.isnan(numbers)])
-        return spec
+            modes = self._fit_modes(numbers[~np.isnan(numbers)])
+        return ColumnSpec(
+            name,
+            kind,
+            dtype,
+            missing=bool(np.isnan(numbers).any()),
+            min=float(np.nanmin(numbers)),
+            max=float(np.nanmax(numbers)),
+            fill=float(np.nanmedian(numbers)),
+            log=log,
+            modes=modes,
+            **dates,
+        )
 
     def _wants_log(self, name: str, numbers: np.ndarray) -> bool:
+        """Whether to take ``log1p`` of this column's numbers (see ``log_scale``)."""
         present = numbers[~np.isnan(numbers)]
         if self.log_scale is False or (present < 0).any():
             return False
         if self.log_scale == "auto":
             from scipy import stats
 
-            return present.std() > 0 and float(stats.skew(present)) > 1.0
+            return bool(present.std() > 0 and float(stats.skew(present)) > 1.0)
         return self.log_scale is True or name in self.log_scale
 
     def _fit_modes(self, numbers: np.ndarray) -> dict[str, list[float]]:
@@ -703,7 +827,7 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         return values.to_numpy(dtype=float)
 
     def _fit_dates(self, values: pd.Series) -> tuple[dict[str, Any], pd.Series]:
-        """A date column's format (None for datetime64), earliest date and unit; the dates."""
+        """A date column's ``format`` (None for datetime64), ``origin`` and ``unit``; its dates."""
         fmt = None
         if not pd.api.types.is_datetime64_any_dtype(values):
             fmt = _date_format(values.dropna())
@@ -731,14 +855,14 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         """Fit each column's scikit-learn encoders from its spec (also after loading)."""
         self.encoders_ = {}
         for spec in self.specs_:
-            if "categories" in spec:
-                categories = np.array(spec["categories"], dtype=object)
+            if spec.is_categorical:
+                categories = np.array(spec.categories, dtype=object)
                 encoder = OneHotEncoder(categories=[categories], sparse_output=False)
-                self.encoders_[spec["name"]] = encoder.fit(categories.reshape(-1, 1))
+                self.encoders_[spec.name] = encoder.fit(categories.reshape(-1, 1))
             else:
                 # Fitting on the column's two extremes gives the column's own scaling.
                 scaler = MinMaxScaler(feature_range=(-1.0, 1.0))
-                self.encoders_[spec["name"]] = scaler.fit([[spec["min"]], [spec["max"]]])
+                self.encoders_[spec.name] = scaler.fit([[spec.min], [spec.max]])
 
     # -- use -----------------------------------------------------------------
 
@@ -752,19 +876,31 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
     def columns_(self) -> list[str]:
         """The modelled columns, in order."""
         self._check_fitted()
-        return [spec["name"] for spec in self.specs_]
+        return [spec.name for spec in self.specs_]
 
     @property
     def schema_(self) -> dict[str, str]:
         """``{column: kind}`` as fitted."""
         self._check_fitted()
-        return {spec["name"]: spec["kind"] for spec in self.specs_}
+        return {spec.name: spec.kind for spec in self.specs_}
 
     @property
     def output_info_(self) -> list[tuple[int, str]]:
         """The transformed matrix's blocks, in order: ``(width, "tanh" | "softmax")``."""
         self._check_fitted()
-        return [block for column in self._blocks_per_column() for block in column]
+        return [block for spec in self.specs_ for block in spec.blocks()]
+
+    def spec(self, column: str) -> ColumnSpec:
+        """The fitted spec of one column.
+
+        Raises:
+            SchemaError: the column is not modelled.
+        """
+        self._check_fitted()
+        for spec in self.specs_:
+            if spec.name == column:
+                return spec
+        raise SchemaError(f"column '{column}' is not modelled; the columns are {self.columns_}")
 
     def block(self, column: str) -> tuple[int, int]:
         """Where a categorical or boolean column's one-hot block sits: ``(start, width)``.
@@ -772,32 +908,18 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         Raises:
             SchemaError: the column is not modelled, or is not categorical/boolean.
         """
-        self._check_fitted()
+        target = self.spec(column)
+        if not target.is_categorical:
+            raise SchemaError(
+                f"column '{column}' is {target.kind}: only a categorical or boolean "
+                "column can be a condition"
+            )
         start = 0
-        for spec, blocks in zip(self.specs_, self._blocks_per_column(), strict=True):
-            if spec["name"] == column:
-                if "categories" not in spec:
-                    raise SchemaError(
-                        f"column '{column}' is {spec['kind']}: only a categorical or boolean "
-                        "column can be a condition"
-                    )
-                return start, blocks[0][0]
-            start += sum(width for width, _ in blocks)
-        raise SchemaError(f"column '{column}' is not modelled; the columns are {self.columns_}")
-
-    def _blocks_per_column(self) -> list[list[tuple[int, str]]]:
-        blocks = []
         for spec in self.specs_:
-            if "categories" in spec:
-                blocks.append([(len(spec["categories"]), "softmax")])
-                continue
-            column = [(1, "tanh")]
-            if "modes" in spec:
-                column.append((len(spec["modes"]["means"]), "softmax"))
-            if spec["missing"]:
-                column.append((2, "softmax"))
-            blocks.append(column)
-        return blocks
+            if spec is target:
+                break
+            start += sum(width for width, _ in spec.blocks())
+        return start, len(target.categories)
 
     @property
     def output_dim(self) -> int:
@@ -838,32 +960,32 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
     def _encode_rows(self, df: pd.DataFrame, shift: float) -> np.ndarray:
         blocks = []
         for spec in self.specs_:
-            values, encoder = df[spec["name"]], self.encoders_[spec["name"]]
-            if "categories" in spec:
+            values, encoder = df[spec.name], self.encoders_[spec.name]
+            if spec.is_categorical:
                 cells = values.astype(object).where(values.notna(), None).to_numpy()
                 try:
                     blocks.append(encoder.transform(cells.reshape(-1, 1)))
                 except ValueError as exc:
                     raise InvalidDataError(
-                        f"column '{spec['name']}' has values not seen in fit: {exc}"
+                        f"column '{spec.name}' has values not seen in fit: {exc}"
                     ) from exc
                 continue
-            if spec["kind"] == "datetime":
-                dates = self._parse_dates(values, spec["format"])
-                numbers = self._dates_to_numbers(dates, spec["origin"], spec["unit"])
+            if spec.kind == "datetime":
+                dates = self._parse_dates(values, spec.format)
+                numbers = self._dates_to_numbers(dates, spec.origin, spec.unit)
             else:
-                numbers = self._numbers(values, spec["kind"])
-            if spec["kind"] != "continuous" and "modes" not in spec:
+                numbers = self._numbers(values, spec.kind)
+            if spec.kind != "continuous" and spec.modes is None:
                 numbers = numbers + shift
-            if spec.get("log"):
+            if spec.log:
                 numbers = np.log1p(np.maximum(numbers, -0.5))
             absent = np.isnan(numbers)
-            filled = np.where(absent, spec["fill"], numbers)
-            if "modes" in spec:
-                blocks.extend(_encode_modes(filled, spec["modes"]))
+            filled = np.where(absent, spec.fill, numbers)
+            if spec.modes is not None:
+                blocks.extend(_encode_modes(filled, spec.modes))
             else:
                 blocks.append(np.clip(encoder.transform(filled.reshape(-1, 1)), -1.0, 1.0))
-            if spec["missing"]:
+            if spec.missing:
                 blocks.append(np.stack([~absent, absent], axis=1).astype(float))
         return np.concatenate(blocks, axis=1)
 
@@ -880,40 +1002,40 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             )
         out, start = {}, 0
         for spec in self.specs_:
-            encoder = self.encoders_[spec["name"]]
-            if "categories" in spec:
-                width = len(spec["categories"])
+            encoder = self.encoders_[spec.name]
+            if spec.is_categorical:
+                width = len(spec.categories)
                 chosen = np.argmax(x[:, start : start + width], axis=1)
                 start += width
-                cells = np.array(spec["categories"], dtype=object)[chosen]
-                out[spec["name"]] = _restore_dtype(cells, spec)
+                cells = np.array(spec.categories, dtype=object)[chosen]
+                out[spec.name] = _restore_dtype(cells, spec)
                 continue
             column = x[:, start : start + 1]
             start += 1
-            if "modes" in spec:
-                width = len(spec["modes"]["means"])
-                numbers = _decode_modes(column[:, 0], x[:, start : start + width], spec["modes"])
+            if spec.modes is not None:
+                width = len(spec.modes["means"])
+                numbers = _decode_modes(column[:, 0], x[:, start : start + width], spec.modes)
                 start += width
             else:
                 numbers = encoder.inverse_transform(column)[:, 0] if len(x) else column[:, 0]
-            numbers = np.clip(numbers, spec["min"], spec["max"])
-            if spec.get("log"):
+            numbers = np.clip(numbers, spec.min, spec.max)
+            if spec.log:
                 numbers = np.expm1(numbers)
-            if spec["kind"] != "continuous":
+            if spec.kind != "continuous":
                 numbers = np.rint(numbers)
-            if spec["missing"]:
+            if spec.missing:
                 absent = np.argmax(x[:, start : start + 2], axis=1) == 1
                 start += 2
                 numbers = np.where(absent, np.nan, numbers)
-            if spec["kind"] == "datetime":
-                dates = pd.Timestamp(spec["origin"]) + pd.to_timedelta(numbers, unit=spec["unit"])
-                out[spec["name"]] = (
-                    pd.Series(dates).dt.strftime(spec["format"]).to_numpy(dtype=object)
-                    if spec["format"]
+            if spec.kind == "datetime":
+                dates = pd.Timestamp(spec.origin) + pd.to_timedelta(numbers, unit=spec.unit)
+                out[spec.name] = (
+                    pd.Series(dates).dt.strftime(spec.format).to_numpy(dtype=object)
+                    if spec.format
                     else dates
                 )
             else:
-                out[spec["name"]] = _restore_dtype(numbers, spec)
+                out[spec.name] = _restore_dtype(numbers, spec)
         return pd.DataFrame(out, columns=self.columns_)
 
     # -- save ----------------------------------------------------------------
@@ -932,12 +1054,20 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             else list(self.log_scale),
             "max_fit_rows": self.max_fit_rows,
             "chunk_rows": self.chunk_rows,
-            "specs": self.specs_,
+            "specs": [spec.to_dict() for spec in self.specs_],
         }
 
     @classmethod
     def from_dict(cls, state: dict[str, Any]) -> TabularTransformer:
-        """Rebuild a fitted transformer from ``to_dict()``'s output."""
+        """Rebuild a fitted transformer from ``to_dict()``'s output.
+
+        Raises:
+            ModelFileError: a column spec is not one this module writes (unknown
+                or missing keys); the message says which, counting from 0.
+        """
+        specs = state.get("specs")
+        if not isinstance(specs, list):
+            raise ModelFileError(f"the transformer's specs must be a list, got {specs!r}")
         self = cls(
             max_categories=state["max_categories"],
             mode_specific=state.get("mode_specific", False),
@@ -946,7 +1076,10 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             max_fit_rows=state.get("max_fit_rows"),
             chunk_rows=state.get("chunk_rows", 100_000),
         )
-        self.specs_ = [dict(spec) for spec in state["specs"]]
+        self.specs_ = [
+            ColumnSpec.from_dict(spec, what=f"the transformer's column spec #{i}")
+            for i, spec in enumerate(specs)
+        ]
         self._build_encoders()
         return self
 
@@ -978,10 +1111,10 @@ def _json_value(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _restore_dtype(values: np.ndarray, spec: dict[str, Any]) -> Any:
+def _restore_dtype(values: np.ndarray, spec: ColumnSpec) -> Any:
     """Cast decoded values back to the column's training dtype where it can hold them."""
-    dtype = spec["dtype"]
-    if spec["kind"] == "continuous" and dtype.startswith(("int", "Int", "uint")):
+    dtype = spec.dtype
+    if spec.kind == "continuous" and dtype.startswith(("int", "Int", "uint")):
         return values.astype(float)  # the user asked for continuous values
     has_missing = pd.isna(values).any() if len(values) else False
     try:

@@ -260,7 +260,7 @@ def _bimodal(n=400, seed=0):
 def test_mode_specific_normalisation_finds_the_modes_and_round_trips():
     df = _bimodal()
     transformer = dgu.TabularTransformer(mode_specific=["minutes"]).fit(df)
-    modes = transformer.specs_[0]["modes"]
+    modes = transformer.specs_[0].modes
     means = np.array(modes["means"])
     for true_mean in (10, 90):
         assert np.abs(means - true_mean).min() < 3
@@ -281,7 +281,7 @@ def test_mode_specific_normalisation_finds_the_modes_and_round_trips():
 
 def test_mode_specific_true_covers_every_numeric_column(screentime):
     transformer = dgu.TabularTransformer(mode_specific=True).fit(screentime)
-    with_modes = [spec["name"] for spec in transformer.specs_ if "modes" in spec]
+    with_modes = [spec.name for spec in transformer.specs_ if spec.modes is not None]
     assert with_modes == ["Usage (minutes)", "Notifications", "Times Opened"]
     back = transformer.inverse_transform(transformer.transform(screentime))
     pd.testing.assert_frame_equal(back, screentime)
@@ -301,9 +301,9 @@ def test_transform_in_chunks_equals_transform_at_once(screentime):
 
 def test_fit_on_a_bounded_sample_of_rows(screentime):
     transformer = dgu.TabularTransformer(max_fit_rows=50).fit(screentime)
-    usage = next(s for s in transformer.specs_ if s["name"] == "Usage (minutes)")
+    usage = next(s for s in transformer.specs_ if s.name == "Usage (minutes)")
     sample = screentime.sample(50, random_state=0)["Usage (minutes)"]
-    assert (usage["min"], usage["max"]) == (sample.min(), sample.max())
+    assert (usage.min, usage.max) == (sample.min(), sample.max())
     back = transformer.inverse_transform(transformer.transform(screentime))
     assert back["Usage (minutes)"].between(sample.min(), sample.max()).all()  # clipped
 
@@ -312,3 +312,125 @@ def test_fit_on_a_bounded_sample_of_rows(screentime):
 def test_row_limits_are_checked(screentime, name):
     with pytest.raises(dgu.ConfigError, match=f"{name} must be an integer of at least 2"):
         dgu.TabularTransformer(**{name: 1}).fit(screentime)
+
+
+# A transformer state as the dict-based specs wrote it (before ColumnSpec), for the table below.
+LEGACY_STATE = {
+    "max_categories": 1000,
+    "mode_specific": ["n"],
+    "max_modes": 10,
+    "log_scale": ["k"],
+    "max_fit_rows": None,
+    "chunk_rows": 100000,
+    "specs": [
+        {
+            "name": "n",
+            "kind": "continuous",
+            "dtype": "float64",
+            "missing": True,
+            "min": 1.5,
+            "max": 4.0,
+            "fill": 3.0,
+            "modes": {"weights": [1.0], "means": [2.833333333333332], "stds": [1.0897250800087146]},
+        },
+        {"name": "c", "kind": "categorical", "dtype": "object", "categories": ["a", "b", None]},
+        {
+            "name": "d",
+            "kind": "datetime",
+            "dtype": "object",
+            "format": "%Y-%m-%d",
+            "origin": "2024-01-01T00:00:00",
+            "unit": "D",
+            "missing": True,
+            "min": 0.0,
+            "max": 31.0,
+            "fill": 2.0,
+        },
+        {"name": "b", "kind": "boolean", "dtype": "bool", "categories": [False, True]},
+        {
+            "name": "k",
+            "kind": "integer",
+            "dtype": "int64",
+            "log": True,
+            "missing": False,
+            "min": 0.6931471805599453,
+            "max": 4.61512051684126,
+            "fill": 1.4451858789480823,
+        },
+        {
+            "name": "t",
+            "kind": "datetime",
+            "dtype": "datetime64[ns]",
+            "format": None,
+            "origin": "2024-01-01T00:00:00",
+            "unit": "s",
+            "missing": False,
+            "min": 0.0,
+            "max": 172800.0,
+            "fill": 61200.0,
+        },
+    ],
+}
+
+
+def _legacy_table():
+    return pd.DataFrame(
+        {
+            "n": [1.5, None, 3.0, 4.0],
+            "c": ["a", None, "b", "a"],
+            "d": ["2024-01-01", "2024-01-03", np.nan, "2024-02-01"],
+            "b": [True, False, True, True],
+            "k": [1, 5, 100, 2],
+            "t": pd.to_datetime(
+                ["2024-01-01 10:00:00", "2024-01-02", "2024-01-03", "2024-01-01"], format="ISO8601"
+            ),
+        }
+    )
+
+
+def test_spec_dicts_of_saved_models_load_and_are_written_back_the_same():
+    loaded = dgu.TabularTransformer.from_dict(json.loads(json.dumps(LEGACY_STATE)))
+    assert all(isinstance(spec, dgu.ColumnSpec) for spec in loaded.specs_)
+    assert json.dumps(loaded.to_dict()) == json.dumps(LEGACY_STATE)  # same keys, same order
+    df = _legacy_table()
+    fitted = dgu.TabularTransformer(mode_specific=["n"], log_scale=["k"]).fit(df)
+    assert fitted.specs_ == loaded.specs_
+    np.testing.assert_array_equal(loaded.transform(df), fitted.transform(df))
+    pd.testing.assert_frame_equal(loaded.inverse_transform(loaded.transform(df)), df)
+
+
+@pytest.mark.parametrize(
+    ("index", "change", "message"),
+    [
+        (2, {"foo": 1}, r"the transformer's column spec #2 has unknown keys \['foo'\]"),
+        (0, {"name": None}, r"the transformer's column spec #0 lacks the keys \['name'\]"),
+        (1, {"kind": None}, r"the transformer's column spec #1 lacks the keys \['kind'\]"),
+        (4, {"min": None}, r"the transformer's column spec #4 lacks the keys \['min'\]"),
+        (3, {"kind": "text"}, r"the transformer's column spec #3 has unknown kind 'text'"),
+    ],
+)
+def test_a_spec_dict_with_unknown_or_missing_keys_is_refused(index, change, message):
+    state = json.loads(json.dumps(LEGACY_STATE))
+    spec = state["specs"][index]
+    for key, value in change.items():
+        if value is None:
+            del spec[key]
+        else:
+            spec[key] = value
+    with pytest.raises(dgu.ModelFileError, match=message):
+        dgu.TabularTransformer.from_dict(state)
+
+
+def test_spec_looks_a_column_up_by_name(screentime):
+    transformer = dgu.TabularTransformer().fit(screentime)
+    app = transformer.spec("App")
+    assert (app.name, app.kind, app.is_categorical) == ("App", "categorical", True)
+    assert app.blocks() == [(len(app.categories), "softmax")]
+    assert transformer.block("App") == (1, len(app.categories))  # after Date's tanh block
+    usage = transformer.spec("Usage (minutes)")
+    assert not usage.is_categorical and usage.blocks() == [(1, "tanh")]
+    assert dgu.ColumnSpec.from_dict(usage.to_dict()) == usage
+    with pytest.raises(dgu.SchemaError, match="'Device' is not modelled; the columns are"):
+        transformer.spec("Device")
+    with pytest.raises(dgu.SchemaError, match="'Usage \\(minutes\\)' is integer"):
+        transformer.block("Usage (minutes)")
