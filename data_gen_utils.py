@@ -305,6 +305,8 @@ _DATE_FORMATS = (
     "%Y-%m-%d",
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
     "%Y-%m-%d %H:%M:%S.%f",
     "%Y-%m-%dT%H:%M:%S.%f",
     "%Y/%m/%d",
@@ -576,12 +578,6 @@ class ColumnSpec:
         if state.get("modes") is not None:
             state["modes"] = {key: list(values) for key, values in state["modes"].items()}
         return cls(**state)
-
-    def __getitem__(self, key: str) -> Any:
-        """``spec["name"]``: read access by key, for code written for the old spec dicts."""
-        if key not in self.__dataclass_fields__:
-            raise KeyError(key)
-        return getattr(self, key)
 
 
 class TabularTransformer(TransformerMixin, BaseEstimator):
