@@ -2996,10 +2996,10 @@ def evaluate(
     synthetic = synthetic[list(real.columns)]
     notes: list[str] = []
     real_s, synthetic_s = (
-        _subsample(t, max_rows, seed, name, notes)
+        _rows(t, max_rows, seed, notes, name)
         for t, name in ((real, "real"), (synthetic, "synthetic"))
     )
-    holdout_s = None if holdout is None else _subsample(holdout, max_rows, seed, "holdout", notes)
+    holdout_s = None if holdout is None else _rows(holdout, max_rows, seed, notes, "holdout")
 
     metadata = sdmetrics_metadata(real)
     quality_report = QualityReport()
@@ -3027,42 +3027,163 @@ def evaluate(
     )
 
 
-def _subsample(
-    df: pd.DataFrame, max_rows: int, seed: int, name: str, notes: list[str]
+def _rows(
+    df: pd.DataFrame,
+    max_rows: int,
+    seed: int,
+    notes: list[str] | None = None,
+    name: str = "",
 ) -> pd.DataFrame:
+    """At most ``max_rows`` rows of ``df`` (a seeded random sample), on a fresh index.
+
+    Args:
+        df: the table.
+        max_rows: rows to keep at most.
+        seed: seed of the sample.
+        notes: if given, a note saying the ``name`` table was subsampled is added
+            to it when it was.
+        name: how the note calls the table (``"real"``, ``"synthetic"``...).
+
+    Returns:
+        All the rows of ``df``, or ``max_rows`` of them, with the index reset.
+    """
     if len(df) <= max_rows:
         return df.reset_index(drop=True)
-    notes.append(f"the {name} table ({len(df):,} rows) was subsampled to {max_rows:,} rows")
+    if notes is not None:
+        notes.append(f"the {name} table ({len(df):,} rows) was subsampled to {max_rows:,} rows")
     return df.sample(max_rows, random_state=seed).reset_index(drop=True)
 
 
-def _feature_matrix(tables: Sequence[pd.DataFrame]) -> list[np.ndarray]:
-    """Numbers for classifiers and distances: codes for categories, days for dates.
+_MISSING = "\x00missing"  # the key of a missing category
 
-    Every column is scaled to about [0, 1] (numbers and dates by the first table's
-    range, category codes by their count) so distances weigh columns alike.
+
+class _DcrSpace:
+    """Rows as vectors whose Manhattan distance is SDMetrics' DCR distance.
+
+    SDMetrics (``sdmetrics.single_table.privacy.dcr_utils.calculate_dcr``) measures
+    two rows by the mean over the columns of a difference per column: for numbers
+    and dates ``|a - b| / range`` (the range of the reference table; 0 or 1 when it
+    is 0), for categories and booleans 0 if equal and 1 if not; a missing value is
+    1 from any value and 0 from another missing value. ``encode`` gives rows whose
+    Manhattan distance is that, with the ranges and categories of the table the
+    space is fitted on (the reference):
+
+    - a number or date ``x``, scaled to ``v = (x - low) / range``, takes two cells
+      ``(v / 2, v / 2)``; a missing one takes ``(0, 1)``. Two values are
+      ``|v - w|`` apart, and a missing value is 1 from every value in the range,
+      as in SDMetrics (one cell at -1 for a missing value would put it 1 + v
+      away). In a column constant in the reference, ``v`` is 0 for that value and
+      1 for any other;
+    - a category takes one cell of 0.5 per category of the reference (missing
+      values are a category of their own) and one more "unseen" cell, also 0.5,
+      for any value the reference lacks: two different categories are 1 apart,
+      an unseen one included;
+    - every cell is divided by the number of columns.
+
+    The distance from any row to a reference row is then SDMetrics' own, except
+    for a number outside the reference range: its difference is not capped at 1
+    as SDMetrics caps it, so such a row is farther here. Between two rows that are
+    not in the reference, two different unseen categories are 0 apart (SDMetrics: 1).
+
+    The vectors have no missing values, so classifiers and PCA take them as they are.
+
+    Args:
+        train: the reference table, whose columns ``encode`` reads.
     """
-    first = tables[0]
-    matrices = [[] for _ in tables]
-    for column in first.columns:
-        values = [t[column] for t in tables]
-        if pd.api.types.is_datetime64_any_dtype(values[0]) or (
-            not pd.api.types.is_numeric_dtype(values[0])
-            and _date_format(values[0].dropna()) is not None
-        ):
-            values = [pd.to_datetime(v).astype("int64") / 8.64e13 for v in values]
-        if pd.api.types.is_numeric_dtype(values[0]) and not pd.api.types.is_bool_dtype(values[0]):
-            numbers = [v.to_numpy(dtype=float) for v in values]
-            low, high = np.nanmin(numbers[0]), np.nanmax(numbers[0])
-            numbers = [(n - low) / ((high - low) or 1.0) for n in numbers]
-        else:
-            codes, uniques = pd.factorize(pd.concat(values, ignore_index=True).astype(str))
-            codes = codes / max(1, len(uniques) - 1)  # in [0, 1], like the numbers
-            sizes = np.cumsum([0] + [len(v) for v in values])
-            numbers = [codes[a:b].astype(float) for a, b in itertools.pairwise(sizes)]
-        for matrix, column_values in zip(matrices, numbers, strict=True):
-            matrix.append(column_values)
-    return [np.column_stack(m) for m in matrices]
+
+    def __init__(self, train: pd.DataFrame):
+        self.columns = list(train.columns)
+        self.kinds: dict[str, tuple[str, str | None]] = {}
+        self.ranges: dict[str, tuple[float, float]] = {}
+        self.categories: dict[str, pd.Index] = {}
+        for column in self.columns:
+            values = train[column]
+            kind = self._kind(values)
+            self.kinds[column] = kind
+            if kind[0] == "category":
+                self.categories[column] = pd.Index(pd.unique(self._keys(values)))
+                continue
+            numbers = self._numbers(values, kind)
+            present = numbers[~np.isnan(numbers)]
+            low, high = (present.min(), present.max()) if present.size else (np.nan, np.nan)
+            self.ranges[column] = (float(low), float(high - low))
+
+    @staticmethod
+    def _kind(values: pd.Series) -> tuple[str, str | None]:
+        """``("date", format)``, ``("number", None)`` or ``("category", None)``."""
+        if pd.api.types.is_datetime64_any_dtype(values):
+            return "date", None
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            return "number", None
+        present = values.dropna()
+        fmt = None if present.empty else _date_format(present)
+        return ("category", None) if fmt is None else ("date", fmt)
+
+    @staticmethod
+    def _numbers(values: pd.Series, kind: tuple[str, str | None]) -> np.ndarray:
+        """Floats (dates in seconds), NaN where missing or not readable as the kind."""
+        if kind[0] == "number":
+            return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        dates = pd.to_datetime(values, format=kind[1], errors="coerce")
+        if getattr(dates.dt, "tz", None) is not None:
+            dates = dates.dt.tz_convert(None)
+        return ((dates - pd.Timestamp(0)) / pd.Timedelta(1, "s")).to_numpy(
+            dtype=float, na_value=np.nan
+        )
+
+    @staticmethod
+    def _keys(values: pd.Series) -> np.ndarray:
+        keys = values.astype(str).to_numpy(dtype=object)
+        keys[values.isna().to_numpy()] = _MISSING
+        return keys
+
+    def encode(self, df: pd.DataFrame) -> np.ndarray:
+        """The rows of ``df`` (which has the fitted table's columns) as vectors.
+
+        Returns:
+            A float array, one row per row of ``df``: the Manhattan distance of two
+            rows is their SDMetrics DCR distance (see the class docstring).
+        """
+        parts = []
+        for column in self.columns:
+            values = df[column]
+            if column in self.categories:
+                known = self.categories[column]
+                codes = known.get_indexer(self._keys(values))
+                codes[codes < 0] = len(known)  # the "unseen" cell
+                cells = np.zeros((len(df), len(known) + 1))
+                cells[np.arange(len(df)), codes] = 0.5
+                parts.append(cells)
+                continue
+            numbers = self._numbers(values, self.kinds[column])
+            low, span = self.ranges[column]
+            missing = np.isnan(numbers)
+            with np.errstate(invalid="ignore"):
+                scaled = (numbers - low) / span if span > 0 else (numbers != low).astype(float)
+            half = np.where(missing, 0.0, scaled / 2)
+            parts.append(np.column_stack([half, np.where(missing, 1.0, half)]))
+        return np.hstack(parts) / len(self.columns)
+
+    @staticmethod
+    def nearest(reference: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Manhattan distance of each of ``rows`` to its nearest ``reference`` row.
+
+        The search runs on fewer cells, with the same distances: cells equal in
+        every row of both arrays are dropped, and cells equal to each other in
+        every row (a number's two cells when neither array has it missing) are
+        merged into one, times their count. A k-d tree searches them: on one-hot
+        rows it is faster than brute force, even with hundreds of categories.
+        """
+        from sklearn.neighbors import NearestNeighbors
+
+        both = np.vstack([reference, rows])
+        both = both[:, np.ptp(both, axis=0) > 0]
+        if both.shape[1] == 0:
+            return np.zeros(len(rows))
+        cells, which = np.unique(both, axis=1, return_inverse=True)
+        both = cells * np.bincount(which.ravel(), minlength=cells.shape[1])
+        model = NearestNeighbors(n_neighbors=1, metric="manhattan", algorithm="kd_tree")
+        return model.fit(both[: len(reference)]).kneighbors(both[len(reference) :])[0][:, 0]
 
 
 def detection_auc(real: pd.DataFrame, synthetic: pd.DataFrame, seed: int = 0) -> float:
@@ -3070,15 +3191,16 @@ def detection_auc(real: pd.DataFrame, synthetic: pd.DataFrame, seed: int = 0) ->
 
     Equal numbers of rows from each table; 0.5 means the classifier cannot tell them
     apart (scores below 0.5, an artefact of cross-validation, are reported as 0.5).
+    The rows are encoded as ``_DcrSpace`` does, fitted on the real rows (numbers
+    and dates scaled by the real range, categories one-hot).
     """
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.model_selection import StratifiedKFold, cross_val_score
 
     n = min(len(real), len(synthetic))
-    real_x, synthetic_x = _feature_matrix(
-        [real.sample(n, random_state=seed), synthetic.sample(n, random_state=seed)]
-    )
-    x = np.vstack([real_x, synthetic_x])
+    real, synthetic = real.sample(n, random_state=seed), synthetic.sample(n, random_state=seed)
+    space = _DcrSpace(real)
+    x = np.vstack([space.encode(real), space.encode(synthetic)])
     y = np.r_[np.ones(n), np.zeros(n)]
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
     model = HistGradientBoostingClassifier(random_state=seed)
@@ -3094,16 +3216,15 @@ def ml_efficacy(
     """Train on synthetic / test on real holdout (TSTR), next to train on real (TRTR).
 
     A random forest (200 trees), which suits small tables; accuracy for a
-    categorical target, R² for a numeric one.
+    categorical target, R² for a numeric one. The features are encoded as
+    ``_DcrSpace`` does, fitted on the real rows.
     """
     from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
     from sklearn.metrics import accuracy_score, r2_score
 
     features = [c for c in real.columns if c != target]
-    real_x, synthetic_x, holdout_x = (
-        np.nan_to_num(m, nan=-1.0)
-        for m in _feature_matrix([real[features], synthetic[features], holdout[features]])
-    )
+    space = _DcrSpace(real[features])
+    real_x, synthetic_x, holdout_x = (space.encode(t[features]) for t in (real, synthetic, holdout))
     numeric = pd.api.types.is_numeric_dtype(real[target]) and not pd.api.types.is_bool_dtype(
         real[target]
     )
@@ -3130,14 +3251,18 @@ def _privacy(
     seed: int,
     notes: list[str],
 ) -> dict[str, float]:
+    """Exact-copy share, median DCR and, with a holdout, SDMetrics' DCR overfitting protection.
+
+    ``median_dcr`` is the median over the synthetic rows of the distance to the
+    closest real row, in SDMetrics' DCR distance (``_DcrSpace`` fitted on the real
+    rows): 0 for a copy, 1 for a row unlike any real row in every column.
+    """
     from sdmetrics.single_table import DCROverfittingProtection
-    from sklearn.neighbors import NearestNeighbors
 
     keys = real.drop_duplicates().astype(str).agg("\x1f".join, axis=1)
     copies = synthetic.astype(str).agg("\x1f".join, axis=1).isin(set(keys))
-    real_x, synthetic_x = _feature_matrix([real, synthetic])
-    real_x, synthetic_x = np.nan_to_num(real_x, nan=-1.0), np.nan_to_num(synthetic_x, nan=-1.0)
-    distances, _ = NearestNeighbors(n_neighbors=1).fit(real_x).kneighbors(synthetic_x)
+    space = _DcrSpace(real)
+    distances = space.nearest(space.encode(real), space.encode(synthetic))
     result = {
         "exact_copy_share": float(copies.mean()),
         "median_dcr": float(np.median(distances)),
@@ -3416,7 +3541,8 @@ def plot_pca(
 ) -> Any:
     """Both tables projected on the real table's first two principal components.
 
-    Every column counts: numbers and dates scaled by the real range, categories as codes.
+    Every column counts, encoded as ``_DcrSpace`` does, fitted on the real rows:
+    numbers and dates scaled by the real range, categories one-hot.
 
     Returns:
         The matplotlib Figure (also saved as PNG at ``path`` if given).
@@ -3425,12 +3551,12 @@ def plot_pca(
     from sklearn.decomposition import PCA
 
     columns = _common_columns(real, synthetic, None)
-    real_x, synthetic_x = _feature_matrix(
-        [_rows(real[columns], max_rows, seed), _rows(synthetic[columns], max_rows, seed)]
+    real, synthetic = (
+        _rows(real[columns], max_rows, seed),
+        _rows(synthetic[columns], max_rows, seed),
     )
-    fill = np.nanmedian(real_x, axis=0)
-    real_x = np.where(np.isnan(real_x), fill, real_x)
-    synthetic_x = np.where(np.isnan(synthetic_x), fill, synthetic_x)
+    space = _DcrSpace(real)
+    real_x, synthetic_x = space.encode(real), space.encode(synthetic)
     pca = PCA(n_components=2, random_state=seed).fit(real_x)
     fig, ax = plt.subplots(figsize=(6.5, 5))
     for name, x, color in (
@@ -3486,10 +3612,6 @@ def plot_report(
     if history is not None:
         figures["history"] = plot_history(history, path=where("history"))
     return figures
-
-
-def _rows(df: pd.DataFrame, max_rows: int, seed: int) -> pd.DataFrame:
-    return df if len(df) <= max_rows else df.sample(max_rows, random_state=seed)
 
 
 def _layer_rows(model: keras.Model) -> list[str]:

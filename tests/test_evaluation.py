@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -61,3 +63,59 @@ def test_ks_detects_a_real_difference():
     a = pd.DataFrame({"x": rng.normal(size=2000)})
     b = pd.DataFrame({"x": rng.normal(0.3, size=2000)})
     assert dgu.ks_test(a, b).loc["x", "p_value"] < 1e-6
+
+
+def _mixed_table(n, seed):
+    rng = np.random.default_rng(seed)
+    days = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 60, n), "D")
+    df = pd.DataFrame(
+        {
+            "amount": rng.gamma(2.0, 10.0, n),
+            "count": rng.integers(0, 20, n),
+            "constant": np.full(n, 5.0),
+            "kind": rng.choice(["a", "b", "c"], n).astype(object),
+            "flag": (rng.random(n) < 0.3).astype(object),
+            "day": days,
+            "date_text": days.strftime("%Y-%m-%d").astype(object),
+        }
+    )
+    for column, share in (("amount", 0.2), ("kind", 0.1), ("flag", 0.1), ("day", 0.1)):
+        df.loc[rng.random(n) < share, column] = None
+    df.loc[rng.random(n) < 0.1, "date_text"] = None
+    return df
+
+
+def test_dcr_space_distance_is_sdmetrics_dcr():
+    from sdmetrics.single_table.privacy.dcr_utils import calculate_dcr
+
+    real, synthetic = _mixed_table(60, 0), _mixed_table(40, 1)
+    # Values SDMetrics would cap at a difference of 1 are kept inside the real range.
+    for column in ("amount", "count", "day"):
+        synthetic[column] = synthetic[column].clip(real[column].min(), real[column].max())
+    real_dates = pd.to_datetime(real["date_text"])
+    dates = pd.to_datetime(synthetic["date_text"]).clip(real_dates.min(), real_dates.max())
+    synthetic["date_text"] = dates.dt.strftime("%Y-%m-%d").astype(object).where(dates.notna())
+    synthetic.loc[:4, "kind"] = "unseen"
+    synthetic.loc[5:9, "constant"] = 7.0
+    metadata = dgu.sdmetrics_metadata(real)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = calculate_dcr(synthetic, real, metadata).to_numpy()
+    space = dgu._DcrSpace(real)
+    distances = space.nearest(space.encode(real), space.encode(synthetic))
+    np.testing.assert_allclose(distances, expected, atol=1e-12)
+    assert len(set(np.round(expected, 6))) > 10  # a test of many different distances
+
+
+def test_dcr_space_puts_unseen_categories_and_missing_numbers_one_apart():
+    space = dgu._DcrSpace(pd.DataFrame({"c": ["a", "b", None]}))
+    known, other = (
+        space.encode(pd.DataFrame({"c": ["a", "b", None]})),
+        space.encode(pd.DataFrame({"c": ["z"]})),
+    )
+    np.testing.assert_allclose(np.abs(known - other).sum(axis=1), 1.0)
+    space = dgu._DcrSpace(pd.DataFrame({"n": [0.0, 4.0]}))
+    values = space.encode(pd.DataFrame({"n": [0.0, 1.0, 4.0]}))
+    missing = space.encode(pd.DataFrame({"n": [np.nan]}))
+    np.testing.assert_allclose(np.abs(values - missing).sum(axis=1), 1.0)
+    np.testing.assert_allclose(np.abs(values - values[0]).sum(axis=1), [0.0, 0.25, 1.0])

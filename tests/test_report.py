@@ -1,5 +1,7 @@
 """evaluate(): known answers on identical, shifted and decorrelated tables."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -133,3 +135,50 @@ def test_mixed_tables_with_missing_values():
     assert 0.5 <= report.detection_auc < 0.8  # independent draws of one distribution
     assert report.quality > 0.8
     assert (report.validity["share"] > 0.9).all()
+
+
+def _median_dcr(real, synthetic):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SDMetrics on tiny tables
+        return dgu.evaluate(real, synthetic).privacy["median_dcr"]
+
+
+def test_median_dcr_is_sdmetrics_distance_on_a_hand_computed_case():
+    # Range of n is 10. Nearest real row of each synthetic row, (|dn| / 10 + dc) / 2:
+    # (2, a) -> (0, a): 0.1; (5, a) -> (0, a): 0.25; (10, c) -> (10, b): 0.5 (c is
+    # unseen); (NaN, b) -> (10, b): 0.5 (a missing number is 1 from any number).
+    real = pd.DataFrame({"n": [0.0, 10.0] * 5, "c": ["a", "b"] * 5})
+    synthetic = pd.DataFrame({"n": [2.0, 5.0, 10.0, np.nan] * 5, "c": ["a", "a", "c", "b"] * 5})
+    assert _median_dcr(real, synthetic) == pytest.approx((0.25 + 0.5) / 2)
+    space = dgu._DcrSpace(real)
+    distances = space.nearest(space.encode(real), space.encode(synthetic.iloc[:4]))
+    np.testing.assert_allclose(distances, [0.1, 0.25, 0.5, 0.5])
+
+
+def test_median_dcr_of_unseen_categories_is_one_and_of_copies_zero():
+    real = pd.DataFrame({"c": ["a", "b", "c", "d"] * 5})
+    unseen = pd.DataFrame({"c": ["x", "y"] * 10})
+    assert _median_dcr(real, unseen) == pytest.approx(1.0)
+    assert _median_dcr(real, real.copy()) == 0.0
+
+
+def test_median_dcr_does_not_depend_on_the_order_of_rows_or_categories():
+    rng = np.random.default_rng(0)
+    kinds = ["a", "b", "c", "d", "e"]
+
+    def table(n):
+        columns = {f"k{i}": rng.choice(kinds, n).astype(object) for i in (1, 2, 3)}
+        return pd.DataFrame({"x": rng.normal(size=n), **columns})
+
+    # 30 rows for 125 combinations of categories: the nearest real row often
+    # differs in a category, so the distance between categories matters.
+    real, synthetic = table(30), table(30)
+    base = _median_dcr(real, synthetic)
+    # Each ordering makes the categories first appear in another order.
+    for order in (kinds[::-1], ["c", "a", "e", "b", "d"], ["e", "c", "a", "d", "b"]):
+        rank = {k: i for i, k in enumerate(order)}
+
+        def reordered(df, rank=rank):
+            return df.sort_values("k1", key=lambda s: s.map(rank)).reset_index(drop=True)
+
+        assert _median_dcr(reordered(real), reordered(synthetic)) == pytest.approx(base)
