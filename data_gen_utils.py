@@ -55,7 +55,6 @@ import contextlib
 import hashlib
 import html
 import inspect
-import itertools
 import json
 import logging
 import math
