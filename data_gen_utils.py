@@ -82,31 +82,27 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "SEED_CONFIG",
     "ColumnMismatchError",
+    "ColumnSpec",
     "ColumnsLeftOutWarning",
     "ConfigError",
     "ConstantColumnWarning",
     "DataFileError",
     "DataGenError",
     "EmptyDataError",
-    "GANModel",
+    "GANConfig",
     "InvalidDataError",
     "ModelFileError",
-    "ModelSelection",
     "NotFittedError",
     "Report",
-    "RunProgress",
     "SchemaError",
     "TabularGAN",
     "TabularTransformer",
-    "TrainingCheckpoint",
     "TrainingDivergedError",
-    "TrainingGuard",
     "build_discriminator",
     "build_generator",
     "compare_stats",
     "detection_auc",
     "evaluate",
-    "gradient_penalty",
     "infer_schema",
     "ks_test",
     "load_data",
@@ -120,12 +116,8 @@ __all__ = [
     "plot_pairs",
     "plot_pca",
     "plot_report",
-    "read_checkpoint_state",
-    "replica_draw",
     "save_csv",
     "save_figure",
-    "sdmetrics_metadata",
-    "training_dataset",
     "validity",
 ]
 
@@ -1240,7 +1232,7 @@ LOSSES = ("bce", "wgan-gp")
 """The adversarial losses: the seed's binary cross-entropy, or Wasserstein with gradient penalty."""
 
 
-class GANModel(keras.Model):
+class _GANModel(keras.Model):
     """A generator and a discriminator trained against each other by ``fit()``.
 
     Each training step updates the discriminator once on a real batch and a
@@ -1379,7 +1371,7 @@ class GANModel(keras.Model):
 
     def activate(self, raw: tf.Tensor) -> tf.Tensor:
         """Turn each softmax block's logits into a Gumbel-softmax sample."""
-        return gumbel_softmax(raw, self.output_info, self.seed_generator, self.tau)
+        return _gumbel_softmax(raw, self.output_info, self.seed_generator, self.tau)
 
     def conditions_of(self, rows: tf.Tensor) -> tf.Tensor | None:
         """The condition block of each row (``None`` for an unconditional GAN)."""
@@ -1401,10 +1393,44 @@ class GANModel(keras.Model):
 
     def draw_noise(self, batch_size: tf.Tensor) -> tf.Tensor:
         """Generator noise for one batch, different on each replica."""
-        return replica_draw(
+        return _replica_draw(
             lambda shape: keras.random.normal(shape, seed=self.seed_generator),
             (batch_size, self.latent_dim),
         )
+
+    def discriminator_loss(self, real_in: tf.Tensor, fake_in: tf.Tensor) -> tf.Tensor:
+        """The critic's loss on real and generated packs (WGAN-GP: with the gradient penalty)."""
+        # One pass over both halves (the discriminator has no BatchNormalization),
+        # as larger matrix products run faster than two small ones.
+        scores = self.discriminator(tf.concat([real_in, fake_in], axis=0), training=True)
+        real_scores, fake_scores = tf.split(scores, 2, axis=0)
+        if self.loss == "bce":
+            return 0.5 * (
+                _binary_crossentropy(tf.ones_like(real_scores), real_scores)
+                + _binary_crossentropy(tf.zeros_like(fake_scores), fake_scores)
+            )
+        alpha = _replica_draw(
+            lambda shape: keras.random.uniform(shape, seed=self.seed_generator),
+            (tf.shape(real_in)[0], 1),
+        )
+        penalty = _gradient_penalty(self.discriminator, real_in, fake_in, alpha)
+        return tf.reduce_mean(fake_scores) - tf.reduce_mean(real_scores) + self.gp_weight * penalty
+
+    def generator_loss(self, raw: tf.Tensor, conditions: tf.Tensor | None) -> tf.Tensor:
+        """The generator's loss: fool the critic, and honour the conditions it was given."""
+        scores = self.discriminator(
+            self.critic_input(self.activate(raw), conditions), training=True
+        )
+        if self.loss == "bce":
+            loss = _binary_crossentropy(tf.ones_like(scores), scores)
+        else:
+            loss = -tf.reduce_mean(scores)
+        if conditions is not None:
+            logits = self.conditions_of(raw)
+            loss += tf.reduce_mean(
+                tf.nn.softmax_cross_entropy_with_logits(labels=conditions, logits=logits)
+            )
+        return loss
 
     def train_step(self, data: tf.Tensor) -> dict[str, tf.Tensor]:
         """One discriminator update, then one generator update.
@@ -1414,58 +1440,26 @@ class GANModel(keras.Model):
         divided by their number and the update does not depend on it.
         """
         replicas = tf.distribute.get_replica_context().num_replicas_in_sync
-        real = data
-        batch_size = tf.shape(real)[0]
+        real, batch_size = data, tf.shape(data)[0]
         conditions = self.conditions_of(real)
 
-        noise = self.draw_noise(batch_size)
-        fake = self.activate(self.generate(noise, conditions, training=True))
-        real_in = self.critic_input(real, conditions)
-        fake_in = self.critic_input(fake, conditions)
+        fake = self.activate(self.generate(self.draw_noise(batch_size), conditions, training=True))
+        real_in, fake_in = self.critic_input(real, conditions), self.critic_input(fake, conditions)
         with tf.GradientTape() as tape:
-            # One pass over both halves (the discriminator has no BatchNormalization),
-            # as larger matrix products run faster than two small ones.
-            scores = self.discriminator(tf.concat([real_in, fake_in], axis=0), training=True)
-            real_scores, fake_scores = tf.split(scores, 2, axis=0)
-            if self.loss == "wgan-gp":
-                alpha = replica_draw(
-                    lambda shape: keras.random.uniform(shape, seed=self.seed_generator),
-                    (tf.shape(real_in)[0], 1),
-                )
-                penalty = gradient_penalty(self.discriminator, real_in, fake_in, alpha)
-                d_loss = (
-                    tf.reduce_mean(fake_scores)
-                    - tf.reduce_mean(real_scores)
-                    + self.gp_weight * penalty
-                )
-            else:
-                d_loss = 0.5 * (
-                    binary_crossentropy(tf.ones_like(real_scores), real_scores)
-                    + binary_crossentropy(tf.zeros_like(fake_scores), fake_scores)
-                )
+            d_loss = self.discriminator_loss(real_in, fake_in)
             scaled = d_loss / replicas
-        weights = self.discriminator.trainable_weights
-        self.d_optimizer.apply_gradients(zip(tape.gradient(scaled, weights), weights, strict=True))
+        _apply_gradients(self.d_optimizer, tape, scaled, self.discriminator)
 
         noise = self.draw_noise(batch_size)
         with tf.GradientTape() as tape:
             raw = self.generate(noise, conditions, training=True)
-            scores = self.discriminator(
-                self.critic_input(self.activate(raw), conditions), training=True
-            )
-            if self.loss == "wgan-gp":
-                g_loss = -tf.reduce_mean(scores)
-            else:
-                g_loss = binary_crossentropy(tf.ones_like(scores), scores)
-            if conditions is not None:
-                logits = self.conditions_of(raw)
-                g_loss += tf.reduce_mean(
-                    tf.nn.softmax_cross_entropy_with_logits(labels=conditions, logits=logits)
-                )
+            g_loss = self.generator_loss(raw, conditions)
             scaled = g_loss / replicas
-        weights = self.generator.trainable_weights
-        self.g_optimizer.apply_gradients(zip(tape.gradient(scaled, weights), weights, strict=True))
+        _apply_gradients(self.g_optimizer, tape, scaled, self.generator)
+        return self._record(d_loss, g_loss)
 
+    def _record(self, d_loss: tf.Tensor, g_loss: tf.Tensor) -> dict[str, tf.Tensor]:
+        """Add a step's losses to its data epoch's sums and to the trackers; the logs."""
         rows = self.loss_sums.shape[0]
         epoch = tf.minimum(self.step_counter // self.steps_per_epoch, rows - 1)
         # A dense, masked update (a NaN loss must not spread to the other epochs' rows);
@@ -1483,12 +1477,23 @@ class GANModel(keras.Model):
         return results
 
 
-def binary_crossentropy(labels: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
+def _apply_gradients(
+    optimizer: keras.optimizers.Optimizer,
+    tape: tf.GradientTape,
+    loss: tf.Tensor,
+    network: keras.Model,
+) -> None:
+    """One optimizer step on ``network``'s trainable weights, from ``tape``'s gradients."""
+    weights = network.trainable_weights
+    optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights, strict=True))
+
+
+def _binary_crossentropy(labels: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
     """The mean binary cross-entropy of logits (not rescaled under a distribution strategy)."""
     return tf.reduce_mean(keras.losses.binary_crossentropy(labels, logits, from_logits=True))
 
 
-def gradient_penalty(critic: Any, real: tf.Tensor, fake: tf.Tensor, alpha: tf.Tensor) -> tf.Tensor:
+def _gradient_penalty(critic: Any, real: tf.Tensor, fake: tf.Tensor, alpha: tf.Tensor) -> tf.Tensor:
     """WGAN-GP's penalty: the mean of ``(||grad critic(x)||_2 - 1)^2`` over samples.
 
     ``x = alpha * real + (1 - alpha) * fake``, one ``alpha`` per sample (drawn
@@ -1512,7 +1517,7 @@ def gradient_penalty(critic: Any, real: tf.Tensor, fake: tf.Tensor, alpha: tf.Te
     return tf.reduce_mean(tf.square(norms - 1.0))
 
 
-def training_dataset(
+def _training_dataset(
     data: np.ndarray,
     batch_size: int,
     seed: int,
@@ -1571,7 +1576,7 @@ def training_dataset(
     )
 
 
-def replica_draw(draw: Callable[[Any], tf.Tensor], shape: Sequence[Any]) -> tf.Tensor:
+def _replica_draw(draw: Callable[[Any], tf.Tensor], shape: Sequence[Any]) -> tf.Tensor:
     """``draw(shape)``, different on each replica of a ``tf.distribute`` strategy.
 
     Every replica reads the same seed state, so a plain draw gives each one the same
@@ -1588,7 +1593,7 @@ def replica_draw(draw: Callable[[Any], tf.Tensor], shape: Sequence[Any]) -> tf.T
     return every[start : start + rows]
 
 
-def gumbel_softmax(
+def _gumbel_softmax(
     raw: tf.Tensor,
     output_info: Sequence[tuple[int, str]],
     seed_generator: keras.random.SeedGenerator,
@@ -1606,7 +1611,7 @@ def gumbel_softmax(
         block = raw[:, start : start + width]
         start += width
         if kind == "softmax":
-            uniform = replica_draw(
+            uniform = _replica_draw(
                 lambda shape: keras.random.uniform(shape, seed=seed_generator),
                 tf.unstack(tf.shape(block)),
             )
@@ -1616,7 +1621,7 @@ def gumbel_softmax(
     return tf.concat(parts, axis=-1)
 
 
-class TrainingGuard(keras.callbacks.Callback):
+class _TrainingGuard(keras.callbacks.Callback):
     """Keep the last good weights; on non-finite losses or weights, restore them and stop.
 
     After each Keras epoch whose losses and weights are all finite, the weights of
@@ -1656,7 +1661,7 @@ class TrainingGuard(keras.callbacks.Callback):
             self.model.restore_snapshot(self.good_weights)
 
 
-class RunProgress(keras.callbacks.Callback):
+class _RunProgress(keras.callbacks.Callback):
     """One progress bar for the whole run, counted in data epochs.
 
     Keras' own bar prints one line per Keras epoch; here a Keras epoch holds
@@ -1684,7 +1689,7 @@ class RunProgress(keras.callbacks.Callback):
         self.bar.update(done, values=values, finalize=done >= self.nb_epochs)
 
 
-class ModelSelection(keras.callbacks.Callback):
+class _ModelSelection(keras.callbacks.Callback):
     """Score the generator as it trains, keep the best weights, stop when it only memorises.
 
     Every ``check_every`` data epochs it draws ``n_samples`` rows (always from the
@@ -1742,7 +1747,7 @@ class ModelSelection(keras.callbacks.Callback):
         self.best: dict[str, float] | None = None
         self.best_weights: list[np.ndarray] | None = None
         self._real = pd.concat([self.train, self.valid], ignore_index=True)
-        self._metadata = {"tables": {"table": sdmetrics_metadata(self._real)}}
+        self._metadata = {"tables": {"table": _sdmetrics_metadata(self._real)}}
         self._distances = _DcrSpace(self._real)
         train_x = self._distances.encode(self.train)
         self._valid_x = self._distances.encode(self.valid)
@@ -1811,7 +1816,7 @@ class ModelSelection(keras.callbacks.Callback):
         )
 
 
-class TrainingCheckpoint(keras.callbacks.Callback):
+class _TrainingCheckpoint(keras.callbacks.Callback):
     """Save what training needs to go on, every ``every`` data epochs, to resume it later.
 
     ``directory`` holds a TensorFlow checkpoint (``tf.train.Checkpoint``: both
@@ -1824,10 +1829,10 @@ class TrainingCheckpoint(keras.callbacks.Callback):
     Args:
         directory: the checkpoint folder (created if needed).
         every: data epochs between two checkpoints.
-        model: the ``GANModel`` being trained (its optimizers get built here if
+        model: the ``_GANModel`` being trained (its optimizers get built here if
             they are not, so that their state can be restored before the first step).
         state: JSON-able facts of the run stored with each checkpoint.
-        selection: the run's ``ModelSelection``, whose log and best weights are
+        selection: the run's ``_ModelSelection``, whose log and best weights are
             saved and restored too.
     """
 
@@ -1835,9 +1840,9 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         self,
         directory: str | os.PathLike,
         every: int,
-        model: GANModel,
+        model: _GANModel,
         state: dict[str, Any],
-        selection: ModelSelection | None = None,
+        selection: _ModelSelection | None = None,
     ):
         super().__init__()
         self.directory = Path(directory)
@@ -1896,7 +1901,7 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         return int(state["epoch"])
 
 
-def read_checkpoint_state(directory: str | os.PathLike) -> dict[str, Any] | None:
+def _read_checkpoint_state(directory: str | os.PathLike) -> dict[str, Any] | None:
     """The ``state.json`` of a checkpoint folder, or ``None`` when there is none yet.
 
     Raises:
@@ -1932,7 +1937,7 @@ def _resume_state(
         )
     _check_integer("checkpoint_every", checkpoint_every, none_ok=True)
     _check_flag("resume", resume)
-    saved = read_checkpoint_state(checkpoint_dir) if resume else None
+    saved = _read_checkpoint_state(checkpoint_dir) if resume else None
     if saved is None:
         if resume:
             logger.info("no checkpoint in '%s' yet: training starts afresh", checkpoint_dir)
@@ -1994,7 +1999,7 @@ class GANConfig:
             (``TabularTransformer.dequantization_bounds``), so the networks learn a
             density rather than the training rows' exact values.
         validation_size: share of the rows kept out of training to select the
-            model (``ModelSelection``); 0 trains on every row for ``nb_epochs``.
+            model (``_ModelSelection``); 0 trains on every row for ``nb_epochs``.
         check_every: data epochs between two model-selection checks.
         patience: checks without a better model before training stops.
         min_protection: least protection (DCR, see the glossary) a model needs to
@@ -2116,7 +2121,6 @@ class _Run:
     train: pd.DataFrame
     valid: pd.DataFrame | None
     data: np.ndarray
-    condition: tuple[int, int] | None
     batch_size: int
     steps_per_epoch: int
     epochs_per_call: int = 1
@@ -2125,6 +2129,112 @@ class _Run:
     def fingerprint(self) -> dict[str, Any]:
         """The training matrix's size and hash, which a checkpoint must match."""
         return {"rows": len(self.data), "sha256": hashlib.sha256(self.data.tobytes()).hexdigest()}
+
+
+def _condition_column(transformer: TabularTransformer, condition_on: str | None) -> str | None:
+    """The column to condition on: as given, or the categorical one with fewest values."""
+    if condition_on is None:
+        return None
+    if condition_on != "auto":
+        transformer.block(condition_on)  # raises SchemaError if unusable
+        return condition_on
+    candidates = [
+        (len(spec.categories), i, spec.name)
+        for i, spec in enumerate(transformer.specs_)
+        if spec.kind == "categorical" and len(spec.categories) > 1
+    ]
+    return min(candidates)[2] if candidates else None
+
+
+def _split(
+    table: pd.DataFrame, validation_size: float, strata: str | None, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Training rows and the validation slice (stratified by the ``strata`` column)."""
+    from sklearn.model_selection import train_test_split
+
+    n_valid = round(len(table) * validation_size)
+    if n_valid == 0:
+        return table, None
+    if n_valid < 10 or len(table) - n_valid < 2:
+        warnings.warn(
+            f"model selection is off: {len(table)} rows x validation_size="
+            f"{validation_size} gives {n_valid} validation rows (10 needed); "
+            "training runs for nb_epochs on every row",
+            UserWarning,
+            stacklevel=5,
+        )
+        return table, None
+    labels = None
+    if strata is not None:
+        labels = table[strata].astype(str)
+        counts = labels.value_counts()
+        labels = labels if counts.min() >= 2 and n_valid >= len(counts) else None
+    return train_test_split(table, test_size=n_valid, random_state=seed % 2**32, stratify=labels)
+
+
+@dataclass
+class _ConditionSampler:
+    """The condition, as CTGAN's data sampler handles it.
+
+    One categorical column's one-hot block in the encoded rows, its values and how
+    often each occurs among the training rows. It weighs the training rows
+    (training by sampling), checks what ``sample(conditions=...)`` asks for, and
+    draws the conditions of generated rows.
+    """
+
+    column: str
+    block: tuple[int, int]
+    categories: list[Any]
+    freqs: list[float]
+
+    @classmethod
+    def fit(
+        cls, transformer: TabularTransformer, column: str | None, data: np.ndarray
+    ) -> _ConditionSampler | None:
+        """The sampler of ``column`` in the encoded training rows (``None``: no condition)."""
+        if column is None:
+            return None
+        start, width = transformer.block(column)
+        counts = data[:, start : start + width].sum(axis=0)
+        freqs = (counts / counts.sum()).tolist()
+        return cls(column, (start, width), transformer.spec(column).categories, freqs)
+
+    def row_weights(self, data: np.ndarray) -> np.ndarray:
+        """Row weights so that each value weighs log(1 + count), as in CTGAN."""
+        start, width = self.block
+        codes = np.argmax(data[:, start : start + width], axis=1)
+        counts = np.bincount(codes, minlength=width).astype(float)
+        return np.log1p(counts[codes]) / counts[codes]
+
+    def code(self, conditions: Any) -> int:
+        """The index of the value asked for in ``conditions`` (``{column: value}``).
+
+        Raises:
+            ConfigError: another column, or a value not seen in training (the
+                message lists the known ones).
+        """
+        if not isinstance(conditions, dict) or set(conditions) != {self.column}:
+            raise ConfigError(
+                f"conditions must be {{'{self.column}': value}}, the column this model is "
+                f"conditioned on, got {conditions!r}"
+            )
+        value = conditions[self.column]
+        matches = [i for i, c in enumerate(self.categories) if c == value]
+        if not matches:
+            known = [c for c in self.categories if c is not None]
+            raise ConfigError(
+                f"unknown value {value!r} for '{self.column}': the known values are {known}"
+            )
+        return matches[0]
+
+    def draw(self, size: int, code: int | None, noise: keras.random.SeedGenerator) -> tf.Tensor:
+        """One-hot conditions: all ``code``, or drawn in the training proportions."""
+        if code is None:
+            logits = keras.ops.log(keras.ops.convert_to_tensor([self.freqs]) + 1e-12)
+            codes = keras.random.categorical(logits, size, seed=noise)[0]
+        else:
+            codes = keras.ops.full((size,), code, dtype="int32")
+        return keras.ops.one_hot(codes, len(self.freqs))
 
 
 class TabularGAN:
@@ -2191,7 +2301,7 @@ class TabularGAN:
             callbacks: Keras callbacks, passed to ``keras.Model.fit``. One Keras
                 epoch holds ``epochs_per_call_`` data epochs.
             checkpoint_dir: a folder where training is checkpointed (see
-                ``TrainingCheckpoint``), so that it can be resumed.
+                ``_TrainingCheckpoint``), so that it can be resumed.
             checkpoint_every: data epochs between checkpoints (default:
                 ``check_every``).
             resume: continue from the last checkpoint in ``checkpoint_dir`` (same
@@ -2219,19 +2329,19 @@ class TabularGAN:
         checkpoint_every = checkpoint_every or self.config.check_every
         run.epochs_per_call = self._epochs_per_call(run, checkpoint_dir and checkpoint_every)
         model = self._build(run)
-        guard, selection = TrainingGuard(), self._selection(run)
+        guard, selection = _TrainingGuard(), self._selection(run)
         run_callbacks = [guard, *([selection] if selection else []), *(callbacks or [])]
         first_epoch = 0
         if checkpoint_dir is not None:
             state = {"seed": run.seed, "config": run_config, "data": run.fingerprint}
             with self._scope():
-                checkpoint = TrainingCheckpoint(
+                checkpoint = _TrainingCheckpoint(
                     checkpoint_dir, checkpoint_every, model, state, selection=selection
                 )
             first_epoch = checkpoint.restore(saved) if saved else 0
             run_callbacks.append(checkpoint)
         if self.config.verbose:
-            run_callbacks.append(RunProgress(self.config.nb_epochs))
+            run_callbacks.append(_RunProgress(self.config.nb_epochs))
         interrupted = self._train(model, run, run_callbacks, first_epoch)
         if interrupted:  # the notebook's stop button: keep what was learnt, consistently
             guard.restore()
@@ -2270,17 +2380,14 @@ class TabularGAN:
             log_scale=config.log_scale,
             max_fit_rows=config.max_fit_rows,
         ).fit(df)
-        self.condition_column_ = self._resolve_condition()
+        column = _condition_column(self.transformer_, config.condition_on)
         if seed is None:
             seed = config.seed if config.seed is not None else _fresh_seed()
         keras.utils.set_random_seed(seed)
-        train, valid = self._split(df[self.transformer_.columns_], seed)
+        table = df[self.transformer_.columns_]
+        train, valid = _split(table, config.validation_size, column, seed)
         data = self.transformer_.transform(train, dtype=np.float32)
-        condition, self.condition_freqs_ = None, None
-        if self.condition_column_ is not None:
-            condition = self.transformer_.block(self.condition_column_)
-            counts = data[:, condition[0] : condition[0] + condition[1]].sum(axis=0)
-            self.condition_freqs_ = (counts / counts.sum()).tolist()
+        self._conditions = _ConditionSampler.fit(self.transformer_, column, data)
         # Each replica's share of a batch must hold whole packs of pac rows.
         unit = config.pac * (config.strategy.num_replicas_in_sync if config.strategy else 1)
         batch_size = min(config.batch_size, len(data)) // unit * unit
@@ -2289,7 +2396,7 @@ class TabularGAN:
                 f"{len(data)} training rows are fewer than pac={config.pac} x the strategy's "
                 "replicas: lower pac or use fewer devices"
             )
-        return _Run(seed, train, valid, data, condition, batch_size, len(data) // batch_size)
+        return _Run(seed, train, valid, data, batch_size, len(data) // batch_size)
 
     def _epochs_per_call(self, run: _Run, checkpoint_every: int | None) -> int:
         """Data epochs in one Keras epoch: a divisor of every period that needs a callback."""
@@ -2305,11 +2412,12 @@ class TabularGAN:
         strategy = self.config.strategy
         return strategy.scope() if strategy is not None else contextlib.nullcontext()
 
-    def _build(self, run: _Run) -> GANModel:
-        """Both networks, the ``GANModel`` and its optimizers, in the strategy's scope."""
+    def _build(self, run: _Run) -> _GANModel:
+        """Both networks, the ``_GANModel`` and its optimizers, in the strategy's scope."""
         config, output_info = self.config, self.transformer_.output_info_
         n_features = run.data.shape[1]
-        n_conditions = 0 if run.condition is None else run.condition[1]
+        conditions = self._conditions
+        n_conditions = 0 if conditions is None else conditions.block[1]
         distributed = config.strategy is not None
         with self._scope():
             self.generator_ = build_generator(
@@ -2323,7 +2431,7 @@ class TabularGAN:
             self.discriminator_ = build_discriminator(
                 n_features + n_conditions, config.discriminator_units, pac=config.pac
             )
-            model = GANModel(
+            model = _GANModel(
                 self.generator_,
                 self.discriminator_,
                 config.latent_dim,
@@ -2333,7 +2441,7 @@ class TabularGAN:
                 output_info=output_info,
                 loss=config.loss,
                 pac=config.pac,
-                condition=run.condition,
+                condition=None if conditions is None else conditions.block,
             )
             model.compile(
                 d_optimizer=self._optimizer(),
@@ -2353,12 +2461,12 @@ class TabularGAN:
             config.learning_rate, beta_1=config.beta_1, beta_2=config.beta_2
         )
 
-    def _selection(self, run: _Run) -> ModelSelection | None:
+    def _selection(self, run: _Run) -> _ModelSelection | None:
         """Model selection on the validation slice (``None`` without one)."""
         if run.valid is None:
             return None
         size = max(1000, len(run.valid))
-        return ModelSelection(
+        return _ModelSelection(
             lambda noise_seed: self._sample(size, keras.random.SeedGenerator(noise_seed)),
             run.train,
             run.valid,
@@ -2368,17 +2476,17 @@ class TabularGAN:
             seed=run.seed + 1,
         )
 
-    def _train(self, model: GANModel, run: _Run, callbacks: list[Any], first_epoch: int) -> bool:
+    def _train(self, model: _GANModel, run: _Run, callbacks: list[Any], first_epoch: int) -> bool:
         """Run Keras' ``fit()`` over the ``tf.data`` batches; True if interrupted."""
         low, spread = run.data, None
         if self.config.dequantize:
             low, high = self.transformer_.dequantization_bounds(run.train)
             spread = high - low
-        dataset = training_dataset(
+        dataset = _training_dataset(
             low,
             run.batch_size,
             run.seed,
-            weights=self._row_weights(run.data),
+            weights=None if self._conditions is None else self._conditions.row_weights(run.data),
             first_epoch=first_epoch,
             spread=spread,
         )
@@ -2397,10 +2505,10 @@ class TabularGAN:
 
     def _finish(
         self,
-        model: GANModel,
+        model: _GANModel,
         run: _Run,
-        guard: TrainingGuard,
-        selection: ModelSelection | None,
+        guard: _TrainingGuard,
+        selection: _ModelSelection | None,
         interrupted: bool,
     ) -> None:
         """Set the fitted state, the sampling stream last; say how training ended."""
@@ -2430,58 +2538,6 @@ class TabularGAN:
                 f"was restored to the weights of epoch {self.best_epoch_}. Lower "
                 f"learning_rate (now {self.config.learning_rate}) or check the data"
             )
-
-    def _resolve_condition(self) -> str | None:
-        """The column to condition on: as given, or the categorical one with fewest values."""
-        condition_on = self.config.condition_on
-        if condition_on is None:
-            return None
-        if condition_on != "auto":
-            self.transformer_.block(condition_on)  # raises SchemaError if unusable
-            return condition_on
-        candidates = [
-            (len(spec.categories), i, spec.name)
-            for i, spec in enumerate(self.transformer_.specs_)
-            if spec.kind == "categorical" and len(spec.categories) > 1
-        ]
-        return min(candidates)[2] if candidates else None
-
-    def _split(self, table: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-        """Training rows and the validation slice (stratified by the condition column)."""
-        validation_size = self.config.validation_size
-        n_valid = round(len(table) * validation_size)
-        if n_valid == 0:
-            return table, None
-        if n_valid < 10 or len(table) - n_valid < 2:
-            warnings.warn(
-                f"model selection is off: {len(table)} rows x validation_size="
-                f"{validation_size} gives {n_valid} validation rows (10 needed); "
-                "training runs for nb_epochs on every row",
-                UserWarning,
-                stacklevel=4,
-            )
-            return table, None
-        from sklearn.model_selection import train_test_split
-
-        strata = None
-        if self.condition_column_ is not None:
-            labels = table[self.condition_column_].astype(str)
-            counts = labels.value_counts()
-            if counts.min() >= 2 and n_valid >= len(counts):
-                strata = labels
-        train, valid = train_test_split(
-            table, test_size=n_valid, random_state=seed % 2**32, stratify=strata
-        )
-        return train, valid
-
-    def _row_weights(self, data: np.ndarray) -> np.ndarray | None:
-        """With a condition, draw rows so each value weighs log(1 + count), as CTGAN does."""
-        if self.condition_column_ is None:
-            return None
-        start, width = self.transformer_.block(self.condition_column_)
-        codes = np.argmax(data[:, start : start + width], axis=1)
-        counts = np.bincount(codes, minlength=width).astype(float)
-        return np.log1p(counts[codes]) / counts[codes]
 
     # -- sample --------------------------------------------------------------
 
@@ -2538,60 +2594,37 @@ class TabularGAN:
         go through the generator in inference mode; each softmax block's logits
         become a Gumbel-softmax draw; the transformer decodes the rows.
         """
-        output_info = self.transformer_.output_info_
-        block = None
-        if self.condition_column_ is not None:
-            block = self.transformer_.block(self.condition_column_)
+        output_info, conditions = self.transformer_.output_info_, self._conditions
         parts = [np.zeros((0, self.transformer_.output_dim), dtype=np.float32)]
         for start in range(0, n, chunk_size):
             size = min(chunk_size, n - start)
             latent = keras.random.normal((size, self.config.latent_dim), seed=noise)
-            one_hot = self._draw_conditions(size, code, noise)
+            one_hot = None if conditions is None else conditions.draw(size, code, noise)
             inputs = latent if one_hot is None else keras.ops.concatenate([latent, one_hot], -1)
             raw = self.generator_(inputs, training=False)
-            rows = keras.ops.convert_to_numpy(gumbel_softmax(raw, output_info, noise))
+            rows = keras.ops.convert_to_numpy(_gumbel_softmax(raw, output_info, noise))
             if one_hot is not None:
                 # The row's value of the conditioned column is the condition itself.
-                first, width = block
+                first, width = conditions.block
                 rows[:, first : first + width] = keras.ops.convert_to_numpy(one_hot)
             parts.append(rows)
         return self.transformer_.inverse_transform(np.concatenate(parts))
 
     def _condition_code(self, conditions: dict[str, Any] | None) -> int | None:
-        """The category index asked for in ``conditions`` (``None``: not asked)."""
+        """The value asked for in ``conditions`` (``None``: not asked)."""
         if conditions is None:
             return None
-        column = self.condition_column_
-        if not isinstance(conditions, dict) or column is None or set(conditions) != {column}:
+        if self._conditions is None:
             raise ConfigError(
-                f"conditions must be {{'{column}': value}}, the column this model is "
-                f"conditioned on, got {conditions!r}"
-                if column
-                else "this model is not conditioned on a column: fit it with "
+                "this model is not conditioned on a column: fit it with "
                 "condition_on='<categorical column>' to use conditions="
             )
-        categories = self.transformer_.spec(column).categories
-        matches = [i for i, c in enumerate(categories) if c == conditions[column]]
-        if not matches:
-            known = [c for c in categories if c is not None]
-            raise ConfigError(
-                f"unknown value {conditions[column]!r} for '{column}': the known values are {known}"
-            )
-        return matches[0]
+        return self._conditions.code(conditions)
 
-    def _draw_conditions(
-        self, size: int, code: int | None, noise: keras.random.SeedGenerator
-    ) -> tf.Tensor | None:
-        """One-hot conditions: all ``code``, or drawn in the training proportions."""
-        if self.condition_column_ is None:
-            return None
-        width = len(self.condition_freqs_)
-        if code is None:
-            logits = keras.ops.log(keras.ops.convert_to_tensor([self.condition_freqs_]) + 1e-12)
-            codes = keras.random.categorical(logits, size, seed=noise)[0]
-        else:
-            codes = keras.ops.full((size,), code, dtype="int32")
-        return keras.ops.one_hot(codes, width)
+    @property
+    def condition_column_(self) -> str | None:
+        """The column the model is conditioned on (``None``: unconditional)."""
+        return None if self._conditions is None else self._conditions.column
 
     def sample_to_file(
         self,
@@ -2660,7 +2693,7 @@ class TabularGAN:
             "transformer": self.transformer_.to_dict(),
             "epochs_per_call": self.epochs_per_call_,
             "condition_column": self.condition_column_,
-            "condition_freqs": self.condition_freqs_,
+            "condition_freqs": None if self._conditions is None else self._conditions.freqs,
             "best_epoch": self.best_epoch_,
         }
         with _atomic_dir(path) as tmp:
@@ -2691,13 +2724,20 @@ class TabularGAN:
         try:
             self = cls(**config)
             self.transformer_ = TabularTransformer.from_dict(state["transformer"])
+            column = state.get("condition_column")
+            self._conditions = None
+            if column is not None:
+                self._conditions = _ConditionSampler(
+                    column,
+                    self.transformer_.block(column),
+                    self.transformer_.spec(column).categories,
+                    list(state["condition_freqs"]),
+                )
         except (DataGenError, TypeError, KeyError) as exc:
             raise ModelFileError(f"'{folder / 'model.json'}' is corrupted: {exc}") from exc
         self.generator_ = _load_network(folder / "generator.keras")
         self.discriminator_ = _load_network(folder / "discriminator.keras")
-        self.condition_column_ = state.get("condition_column")
-        self.condition_freqs_ = state.get("condition_freqs") if self.condition_column_ else None
-        n_conditions = len(self.condition_freqs_ or [])
+        n_conditions = 0 if self._conditions is None else len(self._conditions.freqs)
         expected_in = (None, self.config.latent_dim + n_conditions)
         expected_out = (None, self.transformer_.output_dim)
         if (
@@ -2926,7 +2966,7 @@ class Report:
         return "Report(\n" + self.summary().to_string(float_format="{:.3f}".format) + "\n)"
 
 
-def sdmetrics_metadata(df: pd.DataFrame) -> dict[str, Any]:
+def _sdmetrics_metadata(df: pd.DataFrame) -> dict[str, Any]:
     """SDMetrics single-table metadata for ``df``, from ``infer_schema``."""
     sdtypes = {
         "integer": "numerical",
@@ -3000,7 +3040,7 @@ def evaluate(
     )
     holdout_s = None if holdout is None else _rows(holdout, max_rows, seed, notes, "holdout")
 
-    metadata = sdmetrics_metadata(real)
+    metadata = _sdmetrics_metadata(real)
     quality_report = QualityReport()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -115,7 +115,7 @@ def plain_fit(data: np.ndarray, steps: int) -> float:
     keras.utils.set_random_seed(0)
     steps_per_epoch = math.ceil(len(data) / BATCH)
     epochs = steps // steps_per_epoch
-    model = dgu.GANModel(
+    model = dgu._GANModel(
         dgu.build_generator(LATENT_DIM, data.shape[1]),
         dgu.build_discriminator(data.shape[1]),
         LATENT_DIM,

@@ -31,7 +31,7 @@ def test_gradient_penalty_matches_a_hand_computed_case():
     # Mixed rows: [3, 4] and [0.5, 0]; gradients are the rows; norms 5 and 0.5.
     # Per sample: ((5 - 1)^2 + (0.5 - 1)^2) / 2 = (16 + 0.25) / 2 = 8.125.
     # One norm over the whole batch would give (sqrt(25.25) - 1)^2 = 16.2...
-    penalty = dgu.gradient_penalty(quadratic_critic, real, fake, alpha)
+    penalty = dgu._gradient_penalty(quadratic_critic, real, fake, alpha)
     assert float(penalty) == pytest.approx(8.125, rel=1e-5)
 
 
@@ -42,22 +42,22 @@ def test_gradient_penalty_of_a_linear_critic_is_per_sample():
     alpha = tf.random.uniform((8, 1), seed=3)
     # Every sample's gradient is (2, 0, 0): norm 2, penalty (2 - 1)^2 = 1 whatever the
     # batch size (a batch-wide norm would give (2 * sqrt(8) - 1)^2).
-    assert float(dgu.gradient_penalty(critic, real, fake, alpha)) == pytest.approx(1.0, rel=1e-5)
+    assert float(dgu._gradient_penalty(critic, real, fake, alpha)) == pytest.approx(1.0, rel=1e-5)
 
 
 def test_training_step_draws_one_uniform_mixing_weight_per_sample(monkeypatch, numeric):
     seen = []
-    original = dgu.gradient_penalty
+    original = dgu._gradient_penalty
 
     def recording(critic, real, fake, alpha):
         seen.append((alpha.numpy(), real.shape))
         return original(critic, real, fake, alpha)
 
-    monkeypatch.setattr(dgu, "gradient_penalty", recording)
+    monkeypatch.setattr(dgu, "_gradient_penalty", recording)
     data = dgu.TabularTransformer().fit(numeric).transform(numeric).astype(np.float32)
     generator = dgu.build_generator(8, 3, (16,))
     discriminator = dgu.build_discriminator(3, (16,), pac=2)
-    model = dgu.GANModel(generator, discriminator, 8, seed=0, loss="wgan-gp", pac=2)
+    model = dgu._GANModel(generator, discriminator, 8, seed=0, loss="wgan-gp", pac=2)
     model.compile(keras.optimizers.Adam(), keras.optimizers.Adam(), run_eagerly=True)
     model.fit(data[:64], batch_size=32, epochs=3, verbose=0, shuffle=False)
     alphas = np.concatenate([a for a, _ in seen])
@@ -134,10 +134,9 @@ def test_conditional_model_samples_the_same_after_save_and_load(conditional_gan,
 
 def test_training_by_sampling_weighs_rare_categories_up():
     table = pd.DataFrame({"c": ["a"] * 90 + ["b"] * 10})
-    gan = dgu.TabularGAN(nb_epochs=1, verbose=0)
-    gan.transformer_ = dgu.TabularTransformer().fit(table)
-    gan.condition_column_ = "c"
-    weights = gan._row_weights(gan.transformer_.transform(table))
+    transformer = dgu.TabularTransformer().fit(table)
+    data = transformer.transform(table)
+    weights = dgu._ConditionSampler.fit(transformer, "c", data).row_weights(data)
     # CTGAN's log-frequency: each category weighs log(1 + count), shared by its rows.
     share_b = weights[90:].sum() / weights.sum()
     assert share_b == pytest.approx(np.log(11) / (np.log(11) + np.log(91)))
@@ -169,7 +168,7 @@ def test_log_scale_refuses_an_unknown_mode():
 # -- model selection ---------------------------------------------------------
 
 
-class ScriptedSelection(dgu.ModelSelection):
+class ScriptedSelection(dgu._ModelSelection):
     """Scores from a script instead of a sample, to test the rule alone."""
 
     def __init__(self, script, **kwargs):
@@ -193,7 +192,7 @@ class WeightLog(keras.callbacks.Callback):
 def run_selection(numeric, script, patience=0):
     data = dgu.TabularTransformer().fit(numeric).transform(numeric).astype(np.float32)
     generator, discriminator = dgu.build_generator(8, 3, (16,)), dgu.build_discriminator(3, (16,))
-    model = dgu.GANModel(generator, discriminator, 8, steps_per_epoch=4, max_epochs=len(script))
+    model = dgu._GANModel(generator, discriminator, 8, steps_per_epoch=4, max_epochs=len(script))
     model.compile(keras.optimizers.Adam(1e-2), keras.optimizers.Adam(1e-2))
     log = WeightLog()  # runs before the selection callback at each epoch's end
     selection = ScriptedSelection(

@@ -81,7 +81,7 @@ def test_a_full_step_on_two_replicas_equals_one_on_one_device(tmp_path):
                     4, 5, (8,), output_info=info, n_conditions=3, synchronized=True
                 )
                 discriminator = dgu.build_discriminator(8, (8,), pac=2)
-                model = dgu.GANModel(
+                model = dgu._GANModel(
                     generator, discriminator, 4, seed=0, output_info=info,
                     loss="wgan-gp", pac=2, condition=(2, 3),
                 )
@@ -116,7 +116,7 @@ def test_replicas_draw_different_numbers_and_together_what_one_device_draws(tmp_
         @tf.function
         def draw():
             normal = lambda shape: keras.random.normal(shape, seed=generator)
-            return dgu.replica_draw(normal, (4, 2))
+            return dgu._replica_draw(normal, (4, 2))
 
         first, second = mirrored.experimental_local_results(mirrored.run(draw))
         assert not np.allclose(first, second)

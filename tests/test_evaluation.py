@@ -97,7 +97,7 @@ def test_dcr_space_distance_is_sdmetrics_dcr():
     synthetic["date_text"] = dates.dt.strftime("%Y-%m-%d").astype(object).where(dates.notna())
     synthetic.loc[:4, "kind"] = "unseen"
     synthetic.loc[5:9, "constant"] = 7.0
-    metadata = dgu.sdmetrics_metadata(real)
+    metadata = dgu._sdmetrics_metadata(real)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         expected = calculate_dcr(synthetic, real, metadata).to_numpy()

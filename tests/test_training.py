@@ -25,7 +25,7 @@ def test_per_epoch_history_matches_keras_epoch_logs():
     x = np.random.default_rng(0).uniform(-1, 1, (50, 2)).astype("float32")
     batch, epochs = 16, 4
     spe = math.ceil(50 / batch)
-    model = dgu.GANModel(
+    model = dgu._GANModel(
         dgu.build_generator(4, 2, (8,)),
         dgu.build_discriminator(2, (8,)),
         latent_dim=4,
@@ -177,13 +177,13 @@ def test_gumbel_softmax_samples_categories_by_their_probabilities():
     import keras
 
     logits = np.log(np.array([[0.7, 0.2, 0.1]] * 20000, dtype="float32"))
-    rows = dgu.gumbel_softmax(logits, [(3, "softmax")], keras.random.SeedGenerator(0), tau=0.2)
+    rows = dgu._gumbel_softmax(logits, [(3, "softmax")], keras.random.SeedGenerator(0), tau=0.2)
     rows = keras.ops.convert_to_numpy(rows)
     np.testing.assert_allclose(rows.sum(axis=1), 1.0, rtol=1e-5)
     shares = np.bincount(rows.argmax(axis=1), minlength=3) / len(rows)
     np.testing.assert_allclose(shares, [0.7, 0.2, 0.1], atol=0.02)
     numbers = np.array([[0.5, -0.5]], dtype="float32")
-    kept = dgu.gumbel_softmax(numbers, [(2, "tanh")], keras.random.SeedGenerator(0))
+    kept = dgu._gumbel_softmax(numbers, [(2, "tanh")], keras.random.SeedGenerator(0))
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(kept), numbers)
 
 
@@ -266,8 +266,8 @@ def _batches(dataset, n):
 
 def test_training_batches_depend_only_on_seed_and_epoch():
     data = np.arange(40, dtype=np.float32).reshape(20, 2)
-    full = _batches(dgu.training_dataset(data, 5, seed=3), 12)  # 4 batches an epoch
-    resumed = _batches(dgu.training_dataset(data, 5, seed=3, first_epoch=1), 8)
+    full = _batches(dgu._training_dataset(data, 5, seed=3), 12)  # 4 batches an epoch
+    resumed = _batches(dgu._training_dataset(data, 5, seed=3, first_epoch=1), 8)
     np.testing.assert_array_equal(np.stack(full[4:]), np.stack(resumed))
     first_epoch = np.concatenate(full[:4])
     assert sorted(first_epoch[:, 0]) == list(range(0, 40, 2))  # a permutation of the rows
@@ -278,7 +278,7 @@ def test_training_from_the_tf_data_pipeline_equals_training_from_an_array():
     # The same batches, once streamed by training_dataset and once as one in-memory
     # array that Keras slices itself: the networks must end with the same weights.
     data = np.random.default_rng(0).uniform(-1, 1, (48, 3)).astype(np.float32)
-    pipeline = dgu.training_dataset(data, 16, seed=5)  # 3 batches an epoch
+    pipeline = dgu._training_dataset(data, 16, seed=5)  # 3 batches an epoch
     in_memory = np.concatenate(_batches(pipeline, 6))  # 2 epochs, in the pipeline's order
     assert not np.array_equal(in_memory[:48], data)  # shuffled, so the test sees the order
 
@@ -286,7 +286,7 @@ def test_training_from_the_tf_data_pipeline_equals_training_from_an_array():
         keras.utils.set_random_seed(0)
         generator = dgu.build_generator(4, 3, (8,))
         discriminator = dgu.build_discriminator(3, (8,))
-        model = dgu.GANModel(
+        model = dgu._GANModel(
             generator, discriminator, 4, seed=0, steps_per_epoch=3, max_epochs=2, loss="wgan-gp"
         )
         model.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
@@ -304,7 +304,7 @@ def test_training_from_the_tf_data_pipeline_equals_training_from_an_array():
 def test_dequantization_touches_only_what_it_should():
     data = np.zeros((64, 3), dtype=np.float32)
     spread = np.tile(np.float32([0.2, 0.0, 0.0]), (64, 1))
-    batch = np.concatenate(_batches(dgu.training_dataset(data, 64, 0, spread=spread), 1))
+    batch = np.concatenate(_batches(dgu._training_dataset(data, 64, 0, spread=spread), 1))
     assert ((batch[:, 0] >= 0) & (batch[:, 0] <= 0.2)).all() and batch[:, 0].std() > 0.03
     assert (batch[:, 1:] == 0).all()
 
