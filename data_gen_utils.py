@@ -2676,14 +2676,22 @@ class TabularGAN:
 
     # -- save / load ---------------------------------------------------------
 
-    def save(self, path: str | os.PathLike) -> Path:
+    def save(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
         """Save to a folder: networks as ``.keras``, configuration and preprocessing as JSON.
 
         The folder is written under a temporary name and renamed at the end, so a
         crash never leaves a half-written model in place of a good one.
 
+        Args:
+            path: a new or empty folder, or one holding a model saved here before.
+            overwrite: replace the model already saved at ``path``.
+
         Returns:
             The folder's path.
+
+        Raises:
+            ModelFileError: ``path`` is a file or a folder holding other files, or
+                holds a saved model and ``overwrite`` is False, or cannot be written.
         """
         self._check_fitted()
         state = {
@@ -2696,7 +2704,7 @@ class TabularGAN:
             "condition_freqs": None if self._conditions is None else self._conditions.freqs,
             "best_epoch": self.best_epoch_,
         }
-        with _atomic_dir(path) as tmp:
+        with _atomic_dir(path, overwrite) as tmp:
             self.generator_.save(tmp / "generator.keras")
             self.discriminator_.save(tmp / "discriminator.keras")
             self.history.to_csv(tmp / "history.csv")
@@ -2779,11 +2787,15 @@ def _fresh_seed() -> int:
 
 
 def _read_model_state(folder: Path) -> dict[str, Any]:
-    """Check a saved model folder's files and read its ``model.json``."""
+    """Check a saved model folder's files and read its ``model.json``.
+
+    A folder missing because a save was killed midway is first restored (see
+    ``_atomic_dir``).
+    """
+    _restore_interrupted_save(folder)
     if not folder.is_dir():
         raise ModelFileError(f"no saved model folder at '{folder}'")
-    needed = ["model.json", "generator.keras", "discriminator.keras", "history.csv"]
-    missing = [name for name in needed if not (folder / name).is_file()]
+    missing = [name for name in _MODEL_FILES if not (folder / name).is_file()]
     if missing:
         raise ModelFileError(f"'{folder}' is incomplete: {missing} missing. Save the model again")
     try:
@@ -3742,12 +3754,110 @@ def _finish(fig: Any, path: str | os.PathLike | None) -> Any:
 # ---------------------------------------------------------------------------
 
 
+_MODEL_FILES = ("model.json", "generator.keras", "discriminator.keras", "history.csv")
+"""The files ``TabularGAN.save`` writes, and the only ones a model folder may hold."""
+
+
+def _hidden(target: Path, kind: str) -> Path:
+    """A fresh hidden name beside ``target``: ``.<name>.<32 hex digits>.<kind>``."""
+    return target.with_name(f".{target.name}.{uuid.uuid4().hex}.{kind}")
+
+
+def _leftovers(target: Path, kind: str) -> list[Path]:
+    """The entries beside ``target`` named as ``_hidden(target, kind)`` names them."""
+    head, tail = f".{target.name}.", f".{kind}"
+    try:
+        names = sorted(os.listdir(target.parent))
+    except OSError:
+        return []
+    return [
+        target.parent / name
+        for name in names
+        if name.startswith(head)
+        and name.endswith(tail)
+        and len(name) == len(head) + 32 + len(tail)
+        and set(name[len(head) : -len(tail)]) <= set("0123456789abcdef")
+    ]
+
+
+def _remove(paths: Iterable[Path]) -> None:
+    """Delete files and folders, quietly: they are the module's own leftovers."""
+    for path in paths:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+def _model_files(folder: Path) -> set[str] | None:
+    """The names in ``folder`` if it is a model folder written by ``save``, else ``None``.
+
+    Such a folder holds nothing but files from ``_MODEL_FILES``, among them a
+    ``model.json`` that parses as a JSON object with a ``format_version`` key.
+    """
+    try:
+        entries = list(folder.iterdir())
+        state = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    names = {entry.name for entry in entries}
+    ours = names <= set(_MODEL_FILES) and all(entry.is_file() for entry in entries)
+    return names if ours and isinstance(state, dict) and "format_version" in state else None
+
+
+def _restore_interrupted_save(target: Path) -> None:
+    """Rename back the model a killed save had moved aside, if ``target`` is missing.
+
+    Only when exactly one complete ``.<name>.<hex>.old`` model folder lies beside it.
+    """
+    if target.exists() or target.is_symlink():
+        return
+    olds = [old for old in _leftovers(target, "old") if _model_files(old) == set(_MODEL_FILES)]
+    if len(olds) != 1:
+        return
+    try:
+        os.replace(olds[0], target)
+    except OSError as exc:
+        raise ModelFileError(
+            f"an interrupted save left the model of '{target}' as '{olds[0]}', which cannot "
+            f"be renamed back ({exc.strerror}): rename it to '{target.name}' yourself"
+        ) from exc
+    logger.warning("'%s' was missing after an interrupted save: restored its model", target)
+
+
+def _check_save_target(target: Path, overwrite: bool) -> None:
+    """Refuse a ``target`` that a save would have to delete without being allowed to."""
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        raise ModelFileError(
+            f"cannot save to '{target}': it is a {'link' if target.is_symlink() else 'file'}, "
+            "not a folder. Choose another path"
+        )
+    names = sorted(entry.name for entry in target.iterdir()) if target.exists() else []
+    if names and _model_files(target) is None:
+        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        raise ModelFileError(
+            f"cannot save to '{target}': it is a folder that holds files ({shown}) but no "
+            "model saved by this module, and save never deletes files it did not write. "
+            "Choose a new or empty folder"
+        )
+    if names and not overwrite:
+        raise ModelFileError(
+            f"'{target}' already holds a saved model: pass overwrite=True to replace it, "
+            "or choose another path"
+        )
+
+
 @contextmanager
 def _atomic_file(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it to ``path`` on success."""
+    """Yield a temporary path beside ``path``; rename it to ``path`` on success.
+
+    Hidden temporary files left beside ``path`` by a killed process are removed first.
+    """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    _remove(_leftovers(target, "tmp"))
+    tmp = _hidden(target, "tmp")
     try:
         yield tmp
         os.replace(tmp, target)
@@ -3756,21 +3866,54 @@ def _atomic_file(path: str | os.PathLike) -> Iterator[Path]:
 
 
 @contextmanager
-def _atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary folder beside ``path``; swap it in for ``path`` on success."""
+def _atomic_dir(path: str | os.PathLike, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder beside ``path``; swap it in for ``path`` on success.
+
+    ``path`` may be new, an empty folder, or (with ``overwrite``) a model folder
+    written by ``save``; anything else is refused before anything is written. The
+    old folder is moved aside as ``.<name>.<hex>.old``, the new one renamed in,
+    then the old one deleted. An exception in between puts the old folder back; a
+    process killed in between leaves it aside, and ``TabularGAN.load`` (or the next
+    save) renames it back. Hidden leftovers of ``path`` go at the next save.
+
+    Raises:
+        ModelFileError: ``path`` is refused, or its folder cannot be written.
+    """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    old = target.with_name(f".{target.name}.{uuid.uuid4().hex}.old")
-    tmp.mkdir()
+    try:
+        if not target.name or target.name == ".." or Path.cwd().is_relative_to(target.resolve()):
+            raise ModelFileError(
+                f"cannot save to '{target}': it is the current folder or one above it. "
+                f"Save into a new subfolder, e.g. '{target / 'model'}'"
+            )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _restore_interrupted_save(target)
+        _check_save_target(target, overwrite)
+        _remove(_leftovers(target, "tmp"))
+        tmp = _hidden(target, "tmp")
+        tmp.mkdir()
+    except OSError as exc:
+        file = next((p for p in target.parents if os.path.exists(p) and not os.path.isdir(p)), None)
+        why = f"'{file}' is a file" if file else f"its folder '{target.parent}' cannot be written"
+        raise ModelFileError(
+            f"cannot save to '{target}': {why} ({exc.strerror or type(exc).__name__}). "
+            "Choose a folder you can write to"
+        ) from exc
+    old = _hidden(target, "old")
     try:
         yield tmp
+        _check_save_target(target, overwrite)  # again: the folder may have changed meanwhile
         if target.exists():
             os.replace(target, old)
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except BaseException:
+            if old.exists():
+                os.replace(old, target)
+            raise
+        _remove(_leftovers(target, "old"))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _chunk_writer(path: str | os.PathLike) -> Callable[[Iterable[pd.DataFrame]], None]:

@@ -38,12 +38,12 @@ def test_no_pickle_anywhere(saved):
         assert b"pickle" not in path.read_bytes().lower()
 
 
-def test_save_replaces_a_folder_atomically(tmp_path, fitted_gan):
+def test_save_replaces_a_model_folder_atomically_when_asked(tmp_path, fitted_gan):
     target = tmp_path / "model"
     fitted_gan.save(target)
-    (target / "stale.txt").write_text("old")
-    fitted_gan.save(target)
-    assert not (target / "stale.txt").exists()
+    (target / "history.csv").write_text("epoch\n")  # anything a save writes is replaced
+    fitted_gan.save(target, overwrite=True)
+    pd.testing.assert_frame_equal(dgu.TabularGAN.load(target).history, fitted_gan.history)
     assert [p.name for p in tmp_path.iterdir()] == ["model"]
 
 
