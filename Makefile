@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NOTEBOOK := explore.ipynb
+# TensorFlow's C++ start-up lines go to the terminal, not into the notebook's outputs.
+KERNEL_STDERR_TO_TERMINAL := --ExecutePreprocessor.extra_arguments="['--IPKernelApp.capture_fd_output=False']"
 
 .DEFAULT_GOAL := help
 .PHONY: help setup run test lab lint format bench clean
@@ -22,7 +24,7 @@ $(STAMP): requirements.txt pyproject.toml
 
 run: setup ## Execute the notebook end to end at its defaults (outputs kept in it).
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-		--ExecutePreprocessor.timeout=3600 $(NOTEBOOK)
+		--ExecutePreprocessor.timeout=3600 $(KERNEL_STDERR_TO_TERMINAL) $(NOTEBOOK)
 
 test: setup ## Lint, then run every test, the notebook included (nbval).
 	$(BIN)/ruff check .
