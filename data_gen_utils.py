@@ -353,6 +353,7 @@ def _infer_kind(values: pd.Series, max_categories: int) -> tuple[str | None, str
         raise InvalidDataError(
             f"column '{name}' is entirely missing: drop it (df.drop(columns=['{name}']))"
         )
+    _check_storable(values)
     if pd.api.types.is_bool_dtype(values) or all(
         isinstance(v, (bool, np.bool_)) for v in present.unique()
     ):
@@ -420,6 +421,48 @@ def _check_frame(df: Any, what: str = "the table") -> None:
     duplicated = df.columns[df.columns.duplicated()].tolist()
     if duplicated:
         raise SchemaError(f"{what} has duplicated column names {duplicated}: rename them")
+
+
+_STORABLE = (str, bool, int, float, np.bool_, np.integer, np.floating)
+"""The values a category can hold: a saved model keeps its categories in JSON."""
+
+
+def _check_storable(values: pd.Series) -> None:
+    """Refuse values that cannot be modelled and saved, saying how to convert them.
+
+    Complex numbers would lose their imaginary part, durations and objects such as
+    ``Decimal``, ``datetime.date`` or lists have no JSON form for a saved model.
+    """
+    name = values.name
+    if pd.api.types.is_complex_dtype(values):
+        raise SchemaError(
+            f"column '{name}' holds complex numbers, which cannot be modelled: split it "
+            f"into two columns, e.g. df['{name}_real'] = np.real(df['{name}']) and "
+            f"df['{name}_imag'] = np.imag(df['{name}'])"
+        )
+    if pd.api.types.is_timedelta64_dtype(values):
+        raise SchemaError(
+            f"column '{name}' holds durations, which cannot be modelled as they are: "
+            f"convert them to numbers, e.g. df['{name}'] = df['{name}'].dt.total_seconds()"
+        )
+    if not pd.api.types.is_object_dtype(values):
+        return
+    present = values.dropna()
+    odd = present[[not isinstance(v, _STORABLE) for v in present]]
+    if odd.empty:
+        return
+    example, kind = odd.iloc[0], type(odd.iloc[0]).__name__
+    advice = {
+        "date": f"pd.to_datetime(df['{name}'])",
+        "datetime": f"pd.to_datetime(df['{name}']) (or .astype(str) after the year 2262)",
+        "Decimal": f"df['{name}'].astype(float)",
+        "Timedelta": f"pd.to_timedelta(df['{name}']).dt.total_seconds()",
+        "timedelta": f"pd.to_timedelta(df['{name}']).dt.total_seconds()",
+    }.get(kind, f"df['{name}'].astype(str)")
+    raise SchemaError(
+        f"column '{name}' holds {kind} values ({example!r}, ...), which a model cannot "
+        f"learn and save: convert the column first, e.g. df['{name}'] = {advice}"
+    )
 
 
 def _check_finite(values: pd.Series) -> None:
@@ -716,6 +759,7 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             raise InvalidDataError(
                 f"column '{name}' is entirely missing: drop it (df.drop(columns=['{name}']))"
             )
+        _check_storable(values)
         if present.nunique() == 1:
             warnings.warn(
                 f"column '{name}' holds one value ({present.iloc[0]!r}): it is kept and "
@@ -741,6 +785,7 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             numbers = self._dates_to_numbers(parsed, dates["origin"], dates["unit"])
         else:
             numbers = self._numbers(values, kind)
+            _check_scalable(values, numbers)
             log = self._wants_log(name, numbers)
             if log:
                 numbers = np.log1p(numbers)
@@ -1069,6 +1114,29 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         ]
         self._build_encoders()
         return self
+
+
+def _check_scalable(values: pd.Series, numbers: np.ndarray) -> None:
+    """Refuse numbers that a float scaling would change: huge integers, endless ranges."""
+    name = values.name
+    if pd.api.types.is_integer_dtype(values):
+        present = values.dropna()
+        beyond = present[(present > 2**53) | (present < -(2**53))]
+        if len(beyond):
+            raise InvalidDataError(
+                f"column '{name}' has integers beyond ±2**53 ({beyond.iloc[0]}, ...), which "
+                "the networks' floating-point numbers cannot hold exactly: scale them down "
+                f"(e.g. df['{name}'] // 1000), or declare the column categorical if they are "
+                "codes or IDs"
+            )
+    low, high = np.nanmin(numbers), np.nanmax(numbers)
+    with np.errstate(over="ignore"):
+        span = high - low
+    if not np.isfinite(span):
+        raise InvalidDataError(
+            f"column '{name}' spans {low:g} to {high:g}, too wide a range to scale: "
+            f"rescale it first (e.g. df['{name}'] / 1e300)"
+        )
 
 
 def _encode_modes(numbers: np.ndarray, modes: dict[str, list[float]]) -> list[np.ndarray]:
@@ -2169,7 +2237,15 @@ def _split(
         labels = table[strata].astype(str)
         counts = labels.value_counts()
         labels = labels if counts.min() >= 2 and n_valid >= len(counts) else None
-    return train_test_split(table, test_size=n_valid, random_state=seed % 2**32, stratify=labels)
+    train, valid = train_test_split(
+        table, test_size=n_valid, random_state=seed % 2**32, stratify=labels
+    )
+    if strata is not None:
+        # A value of the condition seen only in the validation slice could never be
+        # generated: its rows are trained on instead.
+        unseen = ~valid[strata].astype(str).isin(set(train[strata].astype(str)))
+        train, valid = pd.concat([train, valid[unseen]]), valid[~unseen]
+    return train, valid
 
 
 @dataclass

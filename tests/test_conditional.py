@@ -282,3 +282,13 @@ def test_network_and_training_switches_are_checked(build, message):
 def test_conditional_discriminator_judges_packs_of_rows():
     discriminator = dgu.build_discriminator(12 + 8, (16,), pac=2)
     assert discriminator.input_shape == (None, 40)
+
+
+def test_a_rare_condition_value_is_always_trained_on():
+    # One row in 1,000: with a 20 % validation slice it would fall out of training on
+    # about one seed in five, and then never be generated.
+    table = pd.DataFrame({"c": ["rare"] + ["a", "b", "c"] * 333, "x": np.arange(1000.0)})
+    for seed in range(10):
+        train, valid = dgu._split(table, 0.2, "c", seed)
+        assert "rare" in set(train["c"]) and "rare" not in set(valid["c"])
+        assert len(train) + len(valid) == 1000 and not set(train.index) & set(valid.index)

@@ -1,5 +1,7 @@
+import datetime as dt
 import json
 import warnings
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -434,3 +436,53 @@ def test_spec_looks_a_column_up_by_name(screentime):
         transformer.spec("Device")
     with pytest.raises(dgu.SchemaError, match="'Usage \\(minutes\\)' is integer"):
         transformer.block("Usage (minutes)")
+
+
+# -- values that cannot be modelled or saved: refused at fit, saying what to do ----------
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ([1 + 2j, 3 - 1j, 0j], r"'v' holds complex numbers.*np\.imag\(df\['v'\]\)"),
+        (pd.to_timedelta([1, 2, 3], unit="h"), r"'v' holds durations.*dt\.total_seconds\(\)"),
+        ([Decimal("1.5"), Decimal("2"), None], r"'v' holds Decimal values.*astype\(float\)"),
+        ([dt.date(2024, 1, 1), dt.date(2024, 1, 2)], r"holds date values.*pd\.to_datetime"),
+        ([[1, 2], [3], [4, 5]], r"'v' holds list values.*df\['v'\]\.astype\(str\)"),
+    ],
+)
+def test_values_a_model_cannot_hold_are_refused_at_fit(values, message):
+    table = pd.DataFrame({"v": values, "w": np.arange(len(values))})
+    with pytest.raises(dgu.SchemaError, match=message):
+        dgu.TabularTransformer().fit(table)
+    with pytest.raises(dgu.SchemaError, match=message):
+        dgu.TabularTransformer(schema={"v": "categorical"}).fit(table)
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ([np.iinfo(np.int64).max, 0, 1], r"integers beyond ±2\*\*53 \(9223372036854775807"),
+        (np.array([np.iinfo(np.uint64).max, 0], dtype=np.uint64), r"integers beyond ±2\*\*53"),
+        ([2**60, 1, 2], r"'v' has integers beyond ±2\*\*53.*declare the column categorical"),
+        ([-1e308, 1e308, 0.5], r"'v' spans -1e\+308 to 1e\+308, too wide a range to scale"),
+    ],
+)
+def test_numbers_a_float_scaling_would_change_are_refused_at_fit(values, message):
+    table = pd.DataFrame({"v": values, "w": np.arange(len(values))})
+    with pytest.raises(dgu.InvalidDataError, match=message):
+        dgu.TabularTransformer().fit(table)
+    # The advice works: as categories, the values come back exactly.
+    transformer = dgu.TabularTransformer(schema={"v": "categorical"}).fit(table)
+    pd.testing.assert_frame_equal(
+        transformer.inverse_transform(transformer.transform(table)), table
+    )
+
+
+def test_the_advice_for_decimals_works():
+    table = pd.DataFrame({"v": [Decimal("1.5"), Decimal("2.25"), Decimal("3")], "w": [1, 2, 3]})
+    table["v"] = table["v"].astype(float)
+    transformer = dgu.TabularTransformer().fit(table)
+    pd.testing.assert_frame_equal(
+        transformer.inverse_transform(transformer.transform(table)), table
+    )
