@@ -93,6 +93,7 @@ __all__ = [
     "InvalidDataError",
     "ModelFileError",
     "NotFittedError",
+    "OutputFileError",
     "Report",
     "SchemaError",
     "TabularGAN",
@@ -160,6 +161,10 @@ class ConfigError(DataGenError):
 
 class TrainingDivergedError(DataGenError):
     """Training produced non-finite losses or weights; the model was restored."""
+
+
+class OutputFileError(DataGenError, OSError):
+    """A file cannot be written where asked (a folder there, no permission, no space)."""
 
 
 class ModelFileError(DataGenError):
@@ -523,6 +528,8 @@ class ColumnSpec:
         origin: datetime: the earliest date, in ISO format.
         unit: datetime: ``"D"`` (days) or ``"s"`` (seconds).
         modes: mode-specific normalisation: ``{"weights", "means", "stds"}`` lists.
+        levels: a ``category`` dtype's categories, in order, used or not.
+        ordered: a ``category`` dtype is ordered.
     """
 
     name: str
@@ -538,6 +545,8 @@ class ColumnSpec:
     origin: str | None = None
     unit: str | None = None
     modes: dict[str, list[float]] | None = None
+    levels: list[Any] | None = None
+    ordered: bool = False
 
     @property
     def is_categorical(self) -> bool:
@@ -565,6 +574,8 @@ class ColumnSpec:
         state: dict[str, Any] = {"name": self.name, "kind": self.kind, "dtype": self.dtype}
         if self.categories is not None:
             state["categories"] = list(self.categories)
+            if self.levels is not None:
+                state.update(levels=list(self.levels), ordered=self.ordered)
             return state
         if self.kind == "datetime":
             state.update(format=self.format, origin=self.origin, unit=self.unit)
@@ -606,6 +617,16 @@ class ColumnSpec:
             raise ModelFileError(f"{what} lacks the keys {lacking}")
         if kind not in KINDS:
             raise ModelFileError(f"{what} has unknown kind {kind!r}: expected one of {list(KINDS)}")
+        numbers = {key: state[key] for key in ("min", "max", "fill") if key in state}
+        bad = [
+            key
+            for key, value in numbers.items()
+            if isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+        ]
+        if bad:
+            raise ModelFileError(f"{what} has non-finite or non-numeric {bad}")
         state = dict(state)
         if state.get("categories") is not None:
             state["categories"] = list(state["categories"])
@@ -777,6 +798,10 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             categories = [_json_value(v) for v in ordered]
             if len(present) < len(values):
                 categories.append(None)
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                levels = [_json_value(v) for v in values.cat.categories]
+                ordered = bool(values.cat.ordered)
+                return ColumnSpec(name, kind, dtype, categories, levels=levels, ordered=ordered)
             return ColumnSpec(name, kind, dtype, categories=categories)
         dates: dict[str, Any] = {}
         log = False
@@ -1060,11 +1085,11 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                 start += 2
                 numbers = np.where(absent, np.nan, numbers)
             if spec.kind == "datetime":
-                dates = pd.Timestamp(spec.origin) + pd.to_timedelta(numbers, unit=spec.unit)
+                dates = pd.Series(pd.Timestamp(spec.origin) + pd.to_timedelta(numbers, spec.unit))
                 out[spec.name] = (
-                    pd.Series(dates).dt.strftime(spec.format).to_numpy(dtype=object)
+                    dates.dt.strftime(spec.format).to_numpy(dtype=object)
                     if spec.format
-                    else dates
+                    else dates.astype(spec.dtype).array  # its unit and time zone
                 )
             else:
                 out[spec.name] = _restore_dtype(numbers, spec)
@@ -1167,15 +1192,25 @@ def _json_value(value: Any) -> Any:
 
 
 def _restore_dtype(values: np.ndarray, spec: ColumnSpec) -> Any:
-    """Cast decoded values back to the column's training dtype where it can hold them."""
-    dtype = spec.dtype
-    if spec.kind == "continuous" and dtype.startswith(("int", "Int", "uint")):
+    """Cast decoded values back to the column's training dtype where it can hold them.
+
+    Nullable and extension dtypes (``Int64``, ``boolean``, ``string``,
+    ``Float64``) hold missing values as ``<NA>``; a ``category`` dtype gets back its
+    categories, used or not, and its order.
+    """
+    if spec.kind == "continuous" and spec.dtype.startswith(("int", "Int", "uint")):
         return values.astype(float)  # the user asked for continuous values
-    has_missing = pd.isna(values).any() if len(values) else False
+    if spec.levels is not None:
+        return pd.Categorical(values, categories=spec.levels, ordered=spec.ordered)
     try:
-        if has_missing and np.dtype(dtype).kind in "iub":
-            return values  # a plain int/bool dtype cannot hold missing values
-        return pd.array(values, dtype=dtype)
+        target = pd.api.types.pandas_dtype(spec.dtype)
+    except TypeError:
+        return values
+    has_missing = bool(pd.isna(values).any()) if len(values) else False
+    if has_missing and isinstance(target, np.dtype) and target.kind in "iub":
+        return values  # a plain int/bool dtype cannot hold missing values
+    try:
+        return pd.array(values, dtype=target)
     except (TypeError, ValueError):
         return values
 
@@ -1815,7 +1850,7 @@ class _ModelSelection(keras.callbacks.Callback):
         self.best: dict[str, float] | None = None
         self.best_weights: list[np.ndarray] | None = None
         self._real = pd.concat([self.train, self.valid], ignore_index=True)
-        self._metadata = {"tables": {"table": _sdmetrics_metadata(self._real)}}
+        self._metadata = _sdmetrics_metadata(self._real)
         self._distances = _DcrSpace(self._real)
         train_x = self._distances.encode(self.train)
         self._valid_x = self._distances.encode(self.valid)
@@ -1827,14 +1862,7 @@ class _ModelSelection(keras.callbacks.Callback):
 
     def score(self, synthetic: pd.DataFrame) -> dict[str, float]:
         """``fidelity`` and ``protection`` of a sample (see the class docstring)."""
-        from sdmetrics.reports import QualityReport
-
-        report = QualityReport()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            report.generate(
-                {"table": self._real}, {"table": synthetic}, self._metadata, verbose=False
-            )
+        fidelity = _quality(self._real, synthetic, self._metadata, notes=[])[0]
         rows = self._distances.encode(synthetic)
         to_valid = self._distances.nearest(self._valid_x, rows)
         protection = np.mean(
@@ -1843,7 +1871,7 @@ class _ModelSelection(keras.callbacks.Callback):
                 for subset in self._train_subsets
             ]
         )
-        return {"fidelity": float(report.get_score()), "protection": float(protection)}
+        return {"fidelity": fidelity, "protection": float(protection)}
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         """At a check: score a sample, keep the weights if best, stop if no longer improving."""
@@ -2005,6 +2033,14 @@ def _resume_state(
         )
     _check_integer("checkpoint_every", checkpoint_every, none_ok=True)
     _check_flag("resume", resume)
+    if checkpoint_dir is not None:
+        folder = Path(checkpoint_dir)
+        file = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+        if file is not None:
+            raise ConfigError(
+                f"checkpoint_dir '{checkpoint_dir}' cannot be a folder: '{file}' is a file. "
+                "Name a folder for the checkpoints"
+            )
     saved = _read_checkpoint_state(checkpoint_dir) if resume else None
     if saved is None:
         if resume:
@@ -2274,6 +2310,23 @@ class _ConditionSampler:
         counts = data[:, start : start + width].sum(axis=0)
         freqs = (counts / counts.sum()).tolist()
         return cls(column, (start, width), transformer.spec(column).categories, freqs)
+
+    @classmethod
+    def restore(
+        cls, transformer: TabularTransformer, column: Any, freqs: Any
+    ) -> _ConditionSampler | None:
+        """The sampler a model saved as ``column`` and ``freqs`` (``None``: no condition).
+
+        Raises:
+            DataGenError: the column is not a categorical column of ``transformer``,
+                or ``freqs`` does not give one share to each of its values.
+        """
+        if column is None:
+            return None
+        block = transformer.block(column)
+        if not isinstance(freqs, list) or len(freqs) != block[1]:
+            raise ModelFileError(f"condition_freqs {freqs!r} do not match the {block[1]} values")
+        return cls(column, block, transformer.spec(column).categories, freqs)
 
     def row_weights(self, data: np.ndarray) -> np.ndarray:
         """Row weights so that each value weighs log(1 + count), as in CTGAN."""
@@ -2797,43 +2850,25 @@ class TabularGAN:
         """
         folder = Path(path)
         state = _read_model_state(folder)
-        config = dict(state["config"])
-        for option, no_op in _RETIRED_OPTIONS.items():
-            if config.get(option, no_op) != no_op:
-                raise ModelFileError(
-                    f"'{folder}' was trained with {option}={config[option]!r}, an option this "
-                    "module no longer has: train the model again"
-                )
-            config.pop(option, None)
         try:
-            self = cls(**config)
+            self = cls(**_saved_config(state["config"], folder))
             self.transformer_ = TabularTransformer.from_dict(state["transformer"])
-            column = state.get("condition_column")
-            self._conditions = None
-            if column is not None:
-                self._conditions = _ConditionSampler(
-                    column,
-                    self.transformer_.block(column),
-                    self.transformer_.spec(column).categories,
-                    list(state["condition_freqs"]),
-                )
+            self._conditions = _ConditionSampler.restore(
+                self.transformer_, state.get("condition_column"), state.get("condition_freqs")
+            )
         except (DataGenError, TypeError, KeyError) as exc:
             raise ModelFileError(f"'{folder / 'model.json'}' is corrupted: {exc}") from exc
         self.generator_ = _load_network(folder / "generator.keras")
         self.discriminator_ = _load_network(folder / "discriminator.keras")
         n_conditions = 0 if self._conditions is None else len(self._conditions.freqs)
-        expected_in = (None, self.config.latent_dim + n_conditions)
-        expected_out = (None, self.transformer_.output_dim)
-        if (
-            tuple(self.generator_.input_shape) != expected_in
-            or tuple(self.generator_.output_shape) != expected_out
-        ):
+        found = (tuple(self.generator_.input_shape), tuple(self.generator_.output_shape))
+        expected = ((None, self.latent_dim + n_conditions), (None, self.transformer_.output_dim))
+        if found != expected:
             raise ModelFileError(
-                f"'{folder / 'generator.keras'}' maps {self.generator_.input_shape} to "
-                f"{self.generator_.output_shape}, but model.json expects {expected_in} to "
-                f"{expected_out}"
+                f"'{folder / 'generator.keras'}' maps {found[0]} to {found[1]}, but model.json "
+                f"expects {expected[0]} to {expected[1]}"
             )
-        self.history = pd.read_csv(folder / "history.csv", index_col="epoch")
+        self.history = _read_history(folder / "history.csv")
         self.epochs_per_call_ = state.get("epochs_per_call", 1)
         self.best_epoch_ = state.get("best_epoch", len(self.history))
         self.interrupted_ = False
@@ -2888,6 +2923,38 @@ def _read_model_state(folder: Path) -> dict[str, Any]:
             f"{FORMAT_VERSION}: update data_gen_utils.py"
         )
     return state
+
+
+def _saved_config(config: Any, folder: Path) -> dict[str, Any]:
+    """The constructor arguments in a saved ``model.json``: every one, and no retired one."""
+    if not isinstance(config, dict):
+        raise ModelFileError(f"'{folder / 'model.json'}' is corrupted: its config is not a mapping")
+    config = dict(config)
+    for option, no_op in _RETIRED_OPTIONS.items():
+        if config.get(option, no_op) != no_op:
+            raise ModelFileError(
+                f"'{folder}' was trained with {option}={config[option]!r}, an option this "
+                "module no longer has: train the model again"
+            )
+        config.pop(option, None)
+    missing = [name for name in _CONFIG_FIELDS if name != "strategy" and name not in config]
+    if missing:
+        raise ModelFileError(
+            f"'{folder / 'model.json'}' is corrupted: its config lacks {missing}. Save the "
+            "model again"
+        )
+    return config
+
+
+def _read_history(path: Path) -> pd.DataFrame:
+    """A saved ``history.csv``: one row per data epoch, indexed by ``epoch``."""
+    try:
+        history = pd.read_csv(path, index_col="epoch")
+    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ModelFileError(f"'{path}' is corrupted ({exc}): save the model again") from exc
+    if not pd.api.types.is_integer_dtype(history.index):
+        raise ModelFileError(f"'{path}' is corrupted: its epochs are not whole numbers")
+    return history
 
 
 def _load_network(path: Path) -> keras.Model:
@@ -3109,8 +3176,6 @@ def evaluate(
         ColumnMismatchError: the tables' columns differ (the message names them).
         DataGenError: ``target`` without ``holdout``, or an unknown ``target``.
     """
-    from sdmetrics.reports import QualityReport
-
     _common_columns(real, synthetic, None)
     if holdout is not None:
         _common_columns(real, holdout, None)
@@ -3129,21 +3194,11 @@ def evaluate(
     holdout_s = None if holdout is None else _rows(holdout, max_rows, seed, notes, "holdout")
 
     metadata = _sdmetrics_metadata(real)
-    quality_report = QualityReport()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        quality_report.generate(
-            {"table": real_s},
-            {"table": synthetic_s},
-            {"tables": {"table": metadata}},
-            verbose=False,
-        )
-    shapes = quality_report.get_details("Column Shapes")
-    pairs = quality_report.get_details("Column Pair Trends")
+    quality, shapes, pairs = _quality(real_s, synthetic_s, metadata, notes)
     return Report(
-        quality=float(quality_report.get_score()),
-        column_shapes=shapes[[c for c in shapes.columns if c != "Table"]],
-        pair_trends=pairs[[c for c in pairs.columns if c != "Table"]],
+        quality=quality,
+        column_shapes=shapes,
+        pair_trends=pairs,
         detection_auc=detection_auc(real_s, synthetic_s, seed),
         privacy=_privacy(real_s, synthetic_s, holdout_s, metadata, dcr_rows, seed, notes),
         validity=validity(real, synthetic),
@@ -3152,6 +3207,35 @@ def evaluate(
         else ml_efficacy(real_s, synthetic_s, holdout_s, target, seed),
         notes=notes,
     )
+
+
+def _quality(
+    real: pd.DataFrame, synthetic: pd.DataFrame, metadata: dict[str, Any], notes: list[str]
+) -> tuple[float, pd.DataFrame, pd.DataFrame]:
+    """SDMetrics' quality score, with its column shapes and pair trends details.
+
+    A synthetic column that holds no value (where the real one has values) scores 0
+    in each of its details: SDMetrics would leave it out of its mean instead.
+    """
+    from sdmetrics.reports import QualityReport
+
+    report = QualityReport()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report.generate(
+            {"table": real}, {"table": synthetic}, {"tables": {"table": metadata}}, verbose=False
+        )
+    shapes, pairs = report.get_details("Column Shapes"), report.get_details("Column Pair Trends")
+    shapes = shapes[[c for c in shapes.columns if c != "Table"]].copy()
+    pairs = pairs[[c for c in pairs.columns if c != "Table"]].copy()
+    quality = float(report.get_score())
+    empty = [c for c in real.columns if synthetic[c].isna().all() and real[c].notna().any()]
+    if empty:
+        shapes.loc[shapes["Column"].isin(empty), "Score"] = 0.0
+        pairs.loc[pairs["Column 1"].isin(empty) | pairs["Column 2"].isin(empty), "Score"] = 0.0
+        quality = float(np.nanmean([shapes["Score"].mean(), pairs["Score"].mean()]))
+        notes.append(f"the synthetic columns {empty} hold no value: each scores 0 for quality")
+    return quality, shapes, pairs
 
 
 def _rows(
@@ -3453,55 +3537,60 @@ def plot_distributions(
         The matplotlib Figure (also saved as PNG at ``path`` if given).
     """
     import matplotlib.pyplot as plt
-    import seaborn as sns
 
     columns = _common_columns(real, synthetic, columns)
     real, synthetic = _rows(real, max_rows, seed), _rows(synthetic, max_rows, seed)
     nrows = math.ceil(len(columns) / ncols)
     width = min(ncols, len(columns))
     fig, axes = plt.subplots(nrows, width, figsize=(4.8 * width, 3.6 * nrows), squeeze=False)
-    palette = {"real": REAL_COLOR, "synthetic": SYNTHETIC_COLOR}
     for ax, column in zip(axes.flat, columns, strict=False):
-        both = pd.concat(
-            [real[[column]].assign(table="real"), synthetic[[column]].assign(table="synthetic")],
-            ignore_index=True,
-        )
-        kind = infer_schema(real[[column]]).get(column, "categorical")
-        if kind in ("categorical", "boolean"):
-            shares = (
-                both.astype({column: str})
-                .groupby("table")[column]
-                .value_counts(normalize=True)
-                .rename("share")
-                .reset_index()
-            )
-            order = real[column].astype(str).value_counts().index.tolist()
-            sns.barplot(
-                shares, x=column, y="share", hue="table", order=order, palette=palette, ax=ax
-            )
-            ax.tick_params(axis="x", labelrotation=45)
-        else:
-            if kind == "datetime":
-                both[column] = pd.to_datetime(both[column])
-            sns.histplot(
-                both,
-                x=column,
-                hue="table",
-                stat="density",
-                common_norm=False,
-                kde=kind != "datetime",
-                element="step",
-                palette=palette,
-                ax=ax,
-            )
-            if kind == "datetime":
-                ax.tick_params(axis="x", labelrotation=45)
-        ax.set_title(column)
+        _draw_distribution(ax, real[column], synthetic[column])
     for ax in list(axes.flat)[len(columns) :]:
         ax.set_visible(False)
     fig.suptitle("Real vs synthetic distributions")
     fig.tight_layout()
     return _finish(fig, path)
+
+
+def _draw_distribution(ax: Any, real: pd.Series, synthetic: pd.Series) -> None:
+    """One panel of ``plot_distributions``: a column drawn by its kind."""
+    import seaborn as sns
+
+    column = real.name
+    both = pd.concat(
+        [real.to_frame().assign(table="real"), synthetic.to_frame().assign(table="synthetic")],
+        ignore_index=True,
+    )
+    kind = infer_schema(real.to_frame()).get(column, "categorical")
+    palette = {"real": REAL_COLOR, "synthetic": SYNTHETIC_COLOR}
+    if kind in ("categorical", "boolean"):
+        shares = (
+            both.astype({column: str})
+            .groupby("table")[column]
+            .value_counts(normalize=True)
+            .rename("share")
+            .reset_index()
+        )
+        order = real.astype(str).value_counts().index.tolist()
+        sns.barplot(shares, x=column, y="share", hue="table", order=order, palette=palette, ax=ax)
+        ax.tick_params(axis="x", labelrotation=45)
+    else:
+        if kind == "datetime":
+            both[column] = pd.to_datetime(both[column])
+        sns.histplot(
+            both,
+            x=column,
+            hue="table",
+            stat="density",
+            common_norm=False,
+            kde=kind != "datetime",
+            element="step",
+            palette=palette,
+            ax=ax,
+        )
+        if kind == "datetime":
+            ax.tick_params(axis="x", labelrotation=45)
+    ax.set_title(column)
 
 
 def plot_history(
@@ -3931,14 +4020,26 @@ def _atomic_file(path: str | os.PathLike) -> Iterator[Path]:
     Hidden temporary files left beside ``path`` by a killed process are removed first.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _remove(_leftovers(target, "tmp"))
+    if target.is_dir():
+        raise OutputFileError(
+            f"cannot write '{target}': it is a folder. Name a file, e.g. "
+            f"'{target / ('synthetic' + (target.suffix or '.csv'))}'"
+        )
     tmp = _hidden(target, "tmp")
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _remove(_leftovers(target, "tmp"))
         yield tmp
         os.replace(tmp, target)
+    except OSError as exc:
+        file = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
+        why = f"'{file}' is a file, not a folder" if file else exc.strerror or str(exc)
+        raise OutputFileError(
+            f"cannot write '{target}': {why}. Choose a path in a folder you can write to"
+        ) from exc
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
 
 
 @contextmanager

@@ -135,3 +135,11 @@ def test_the_same_seed_gives_the_same_samples_in_a_fresh_process(screentime, tmp
     mine = here.fit(screentime).sample(200, seed=1)
     theirs = dgu.load_data(out)
     pd.testing.assert_frame_equal(theirs, mine)
+
+
+def test_a_checkpoint_dir_that_is_a_file_is_refused(numeric, tmp_path):
+    (tmp_path / "ckpt").write_text("mine")
+    for folder in (tmp_path / "ckpt", tmp_path / "ckpt" / "inner"):
+        with pytest.raises(dgu.ConfigError, match=r"'.*ckpt' is a file\. Name a folder"):
+            make_gan().fit(numeric, checkpoint_dir=folder)
+    assert (tmp_path / "ckpt").read_text() == "mine"

@@ -292,3 +292,15 @@ def test_a_rare_condition_value_is_always_trained_on():
         train, valid = dgu._split(table, 0.2, "c", seed)
         assert "rare" in set(train["c"]) and "rare" not in set(valid["c"])
         assert len(train) + len(valid) == 1000 and not set(train.index) & set(valid.index)
+
+
+def test_a_condition_column_renamed_in_the_specs_only_is_refused_at_load(conditional_gan, tmp_path):
+    import json
+
+    folder = conditional_gan.save(tmp_path / "model")
+    state = json.loads((folder / "model.json").read_text())
+    specs = state["transformer"]["specs"]
+    next(spec for spec in specs if spec["name"] == "App")["name"] = "Application"
+    (folder / "model.json").write_text(json.dumps(state))
+    with pytest.raises(dgu.ModelFileError, match=r"model\.json' is corrupted: column 'App'"):
+        dgu.TabularGAN.load(folder)

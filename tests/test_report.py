@@ -182,3 +182,24 @@ def test_median_dcr_does_not_depend_on_the_order_of_rows_or_categories():
             return df.sort_values("k1", key=lambda s: s.map(rank)).reset_index(drop=True)
 
         assert _median_dcr(reordered(real), reordered(synthetic)) == pytest.approx(base)
+
+
+def test_a_synthetic_column_with_no_value_scores_the_worst(screentime):
+    synthetic = screentime.sample(200, replace=True, random_state=1).reset_index(drop=True)
+    whole = dgu.evaluate(screentime, synthetic)
+    emptied = synthetic.assign(**{"Usage (minutes)": np.nan})
+    report = dgu.evaluate(screentime, emptied)
+    shapes = report.column_shapes.set_index("Column")["Score"]
+    assert shapes["Usage (minutes)"] == 0.0
+    assert shapes.drop("Usage (minutes)").equals(
+        whole.column_shapes.set_index("Column")["Score"].drop("Usage (minutes)")
+    )
+    pairs = report.pair_trends
+    with_usage = (pairs["Column 1"] == "Usage (minutes)") | (pairs["Column 2"] == "Usage (minutes)")
+    assert (pairs.loc[with_usage, "Score"].dropna() == 0).all()
+    # The worst score for that column: below leaving it out, and below the whole table.
+    left_out = dgu.evaluate(
+        screentime.drop(columns="Usage (minutes)"), synthetic.drop(columns="Usage (minutes)")
+    )
+    assert report.quality < left_out.quality and report.quality < whole.quality
+    assert any("hold no value" in note for note in report.notes)

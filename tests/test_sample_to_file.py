@@ -305,3 +305,35 @@ def test_not_fitted(tmp_path):
     with pytest.raises(dgu.NotFittedError, match="not fitted yet"):
         dgu.TabularGAN().sample_to_file(10, tmp_path / "out.csv")
     assert os.listdir(tmp_path) == []
+
+
+# -- paths that cannot be written: the user's path named, no hidden one ---------------
+
+
+def test_a_folder_as_target_is_refused(fitted_gan, tmp_path):
+    (tmp_path / "out.csv").mkdir()
+    with pytest.raises(dgu.OutputFileError, match=r"cannot write '.*out\.csv': it is a folder"):
+        fitted_gan.sample_to_file(10, tmp_path / "out.csv")
+    assert os.listdir(tmp_path) == ["out.csv"] and os.listdir(tmp_path / "out.csv") == []
+
+
+def test_a_file_in_the_way_of_the_folder_is_named(fitted_gan, tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    target = tmp_path / "notes.txt" / "out.csv"
+    with pytest.raises(dgu.OutputFileError, match=r"'.*notes\.txt' is a file, not a folder"):
+        fitted_gan.sample_to_file(10, target)
+    with pytest.raises(dgu.OutputFileError, match=r"notes\.txt' is a file"):
+        dgu.save_csv(pd.DataFrame({"a": [1]}), target)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_a_folder_that_cannot_be_written_is_named(fitted_gan, tmp_path, monkeypatch):
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(dgu.Path, "mkdir", refuse)
+    target = tmp_path / "locked" / "out.csv"
+    with pytest.raises(dgu.OutputFileError, match=r"cannot write '.*locked/out\.csv': Permission"):
+        fitted_gan.sample_to_file(10, target)
+    with pytest.raises(dgu.OutputFileError, match="a folder you can write to"):
+        dgu.save_csv(pd.DataFrame({"a": [1]}), target)

@@ -6,6 +6,7 @@ import sys
 import textwrap
 
 import keras
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -172,3 +173,60 @@ def test_a_configuration_edited_by_hand_is_a_model_file_error(saved, tmp_path):
     _edit_config(folder, latent_dim=32, colour="blue")
     with pytest.raises(dgu.ModelFileError, match=r"unknown arguments \['colour'\]"):
         dgu.TabularGAN.load(folder)
+
+
+def _edit_state(folder, edit):
+    state = json.loads((folder / "model.json").read_text())
+    edit(state)
+    (folder / "model.json").write_text(json.dumps(state))
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda s: s["config"].pop("latent_dim"), r"config lacks \['latent_dim'\]"),
+        (lambda s: s.update(transformer={}), r"model\.json' is corrupted"),
+        (lambda s: s["transformer"]["specs"][0].pop("kind"), r"spec #0 lacks the keys \['kind'\]"),
+        (
+            lambda s: s["transformer"]["specs"][0].update(max=float("inf")),
+            r"spec #0 has non-finite or non-numeric \['max'\]",
+        ),
+        (lambda s: s.update(config=[1, 2]), "its config is not a mapping"),
+    ],
+)
+def test_a_model_json_edited_by_hand_is_refused_at_load(saved, tmp_path, edit, message):
+    folder = _copy(saved, tmp_path)
+    _edit_state(folder, edit)
+    with pytest.raises(dgu.ModelFileError, match=message):
+        dgu.TabularGAN.load(folder)
+
+
+def test_a_history_without_its_epochs_is_refused_at_load(saved, tmp_path):
+    folder = _copy(saved, tmp_path)
+    history = pd.read_csv(folder / "history.csv").drop(columns="epoch")
+    history.to_csv(folder / "history.csv", index=False)
+    with pytest.raises(dgu.ModelFileError, match=r"history\.csv' is corrupted"):
+        dgu.TabularGAN.load(folder)
+
+
+def test_sampled_rows_keep_nullable_categorical_and_tz_aware_dtypes(tmp_path):
+    n = 40
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame(
+        {
+            "count": pd.array([None if i % 7 == 0 else int(i) for i in range(n)], dtype="Int64"),
+            "flag": pd.array([None if i % 5 == 0 else bool(i % 2) for i in range(n)], "boolean"),
+            "label": pd.array([None if i % 6 == 0 else "ab"[i % 2] for i in range(n)], "string"),
+            "level": pd.Categorical(
+                rng.choice(["low", "high"], n), categories=["low", "mid", "high"], ordered=True
+            ),
+            "when": pd.date_range("2024-03-30", periods=n, freq="7h", tz="Europe/Paris"),
+        }
+    )
+    gan = dgu.TabularGAN(nb_epochs=2, batch_size=16, validation_size=0.0, seed=0, verbose=0)
+    gan.fit(table, schema={"label": "categorical"})
+    rows = gan.sample(200, seed=0)
+    assert rows.dtypes.to_dict() == table.dtypes.to_dict()
+    assert rows.isna().any()[["count", "flag", "label"]].all()
+    loaded = dgu.TabularGAN.load(gan.save(tmp_path / "m"))
+    pd.testing.assert_frame_equal(loaded.sample(200, seed=0), rows)

@@ -364,3 +364,22 @@ def test_hyperparameters_are_one_config(numeric):
     assert gan.config == dgu.GANConfig(seed=3, generator_units=(16, 8))
     with pytest.raises(AttributeError, match="no attribute 'latent_dimension'"):
         gan.latent_dimension  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"chunk_size": -5}, r"chunk_size must be a positive integer \(rows per call"),
+        ({"chunk_size": 0}, r"chunk_size must be a positive integer"),
+        ({"seed": 1.5}, "seed must be an integer or None, got 1.5"),
+        ({"seed": "0"}, "seed must be an integer or None"),
+    ],
+)
+def test_bad_sample_arguments_are_refused(fitted_gan, kwargs, message):
+    with pytest.raises(dgu.ConfigError, match=message):
+        fitted_gan.sample(10, **kwargs)
+
+
+def test_numpy_integers_are_integers(fitted_gan):
+    rows = fitted_gan.sample(np.int64(7), seed=np.int64(3), chunk_size=np.int32(4))
+    pd.testing.assert_frame_equal(rows, fitted_gan.sample(7, seed=3, chunk_size=4))
