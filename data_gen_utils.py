@@ -3000,7 +3000,30 @@ def _common_columns(
     missing = [c for c in columns if c not in real.columns or c not in synthetic.columns]
     if missing:
         raise ColumnMismatchError(f"columns {missing} are not in both tables")
+    differ = {
+        c: (str(real[c].dtype), str(synthetic[c].dtype))
+        for c in columns
+        if _family(real[c]) != _family(synthetic[c]) and synthetic[c].notna().any()
+    }
+    if differ:
+        shown = ", ".join(f"'{c}' ({r} in real, {s} in synthetic)" for c, (r, s) in differ.items())
+        raise ColumnMismatchError(
+            f"columns hold different kinds of values: {shown}. Convert the synthetic "
+            "columns to the real ones' types, e.g. synthetic[c] = pd.to_numeric(synthetic[c]) "
+            "or pd.to_datetime(synthetic[c])"
+        )
     return list(columns)
+
+
+def _family(values: pd.Series) -> str:
+    """What a column holds, to compare two tables: numbers, booleans, dates or other."""
+    if pd.api.types.is_bool_dtype(values):
+        return "booleans"
+    if pd.api.types.is_numeric_dtype(values):
+        return "numbers"
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return "dates"
+    return "other"
 
 
 def _common_numeric_columns(
@@ -3179,6 +3202,12 @@ def evaluate(
     _common_columns(real, synthetic, None)
     if holdout is not None:
         _common_columns(real, holdout, None)
+    small = {name: len(t) for name, t in (("real", real), ("synthetic", synthetic)) if len(t) < 5}
+    if small:
+        raise InvalidDataError(
+            f"evaluate needs at least 5 rows in each table (its detection test is a 5-fold "
+            f"cross-validation); got {small}: sample more rows"
+        )
     if target is not None and target not in real.columns:
         raise SchemaError(
             f"target '{target}' is not a column; the columns are {list(real.columns)}"
@@ -3729,7 +3758,9 @@ def plot_boxes(
         raise ColumnMismatchError(f"by='{by}' is not a column of both tables")
     columns = [c for c in _common_numeric_columns(real, synthetic, columns) if c != by]
     real, synthetic = _rows(real, max_rows, seed), _rows(synthetic, max_rows, seed)
-    both = pd.concat([real.assign(table="real"), synthetic.assign(table="synthetic")])
+    both = pd.concat(
+        [real.assign(table="real"), synthetic.assign(table="synthetic")], ignore_index=True
+    )
     order = sorted(real[by].dropna().astype(str).unique())
     both[by] = both[by].astype(str)
     fig, axes = plt.subplots(

@@ -116,3 +116,15 @@ def test_plot_report_draws_and_saves_every_figure(tmp_path, screentime, fitted_g
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{n}.png" for n in figures)
     for fig in figures.values():
         plt.close(fig)
+
+
+def test_box_plots_take_numeric_columns_with_missing_values(screentime):
+    holes = screentime.assign(
+        **{"Usage (minutes)": screentime["Usage (minutes)"].where(screentime.index % 5 > 0)}
+    )
+    fig = dgu.plot_boxes(holes, screentime.sample(100, random_state=0), by="App")
+    assert [ax.get_title() for ax in fig.axes][:3] == [
+        "Usage (minutes) by App",
+        "Notifications by App",
+        "Times Opened by App",
+    ]

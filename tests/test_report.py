@@ -203,3 +203,29 @@ def test_a_synthetic_column_with_no_value_scores_the_worst(screentime):
     )
     assert report.quality < left_out.quality and report.quality < whole.quality
     assert any("hold no value" in note for note in report.notes)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda t: t.astype({"Usage (minutes)": str}),
+            r"'Usage \(minutes\)' \(int64 in real, object in synthetic\).*pd\.to_numeric",
+        ),
+        (
+            lambda t: t.assign(Date=t["Date"].dt.strftime("%Y-%m-%d")),
+            r"'Date' \(datetime64\[ns\] in real, object in synthetic\).*pd\.to_datetime",
+        ),
+    ],
+)
+def test_columns_of_another_kind_in_the_synthetic_table_are_named(screentime, change, message):
+    synthetic = change(screentime.sample(100, random_state=0))
+    with pytest.raises(dgu.ColumnMismatchError, match=message):
+        dgu.evaluate(screentime, synthetic)
+    with pytest.raises(dgu.ColumnMismatchError, match=message):
+        dgu.plot_report(screentime, synthetic)
+
+
+def test_too_few_synthetic_rows_are_refused(screentime):
+    with pytest.raises(dgu.InvalidDataError, match=r"at least 5 rows.*\{'synthetic': 1\}"):
+        dgu.evaluate(screentime, screentime.head(1))
