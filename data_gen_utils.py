@@ -794,8 +794,12 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                     f"column '{name}' has {present.nunique()} categories, more than "
                     f"max_categories={self.max_categories}: leave it out or raise max_categories"
                 )
-            ordered = sorted(present.unique().tolist(), key=lambda v: (str(type(v)), v))
-            categories = [_json_value(v) for v in ordered]
+            # In a column of mixed objects, pandas' unique() takes True and 1 for one value.
+            mixed = pd.api.types.is_object_dtype(present)
+            firsts: dict[str, Any] = {}
+            for value in present.tolist() if mixed else present.unique().tolist():
+                firsts.setdefault(_category_key(value), _json_value(value))
+            categories = sorted(firsts.values(), key=lambda v: (str(type(v)), v))
             if len(present) < len(values):
                 categories.append(None)
             if isinstance(values.dtype, pd.CategoricalDtype):
@@ -913,9 +917,10 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         self.encoders_ = {}
         for spec in self.specs_:
             if spec.is_categorical:
-                categories = np.array(spec.categories, dtype=object)
-                encoder = OneHotEncoder(categories=[categories], sparse_output=False)
-                self.encoders_[spec.name] = encoder.fit(categories.reshape(-1, 1))
+                # Keyed by _category_key: scikit-learn refuses mixed types (1 and "1").
+                keys = np.array([_category_key(v) for v in spec.categories], dtype=object)
+                encoder = OneHotEncoder(categories=[keys], sparse_output=False)
+                self.encoders_[spec.name] = encoder.fit(keys.reshape(-1, 1))
             else:
                 # Fitting on the column's two extremes gives the column's own scaling.
                 scaler = MinMaxScaler(feature_range=(-1.0, 1.0))
@@ -1020,8 +1025,9 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             values, encoder = df[spec.name], self.encoders_[spec.name]
             if spec.is_categorical:
                 cells = values.astype(object).where(values.notna(), None).to_numpy()
+                keys = np.array([_category_key(v) for v in cells], dtype=object)
                 try:
-                    blocks.append(encoder.transform(cells.reshape(-1, 1)))
+                    blocks.append(encoder.transform(keys.reshape(-1, 1)))
                 except ValueError as exc:
                     raise InvalidDataError(
                         f"column '{spec.name}' has values not seen in fit: {exc}"
@@ -1184,6 +1190,31 @@ def _decode_modes(
     chosen = np.argmax(scores, axis=1)
     means, stds = np.array(modes["means"]), np.array(modes["stds"])
     return np.clip(offset, -1.0, 1.0) * 4 * stds[chosen] + means[chosen]
+
+
+_MISSING = "\x00missing"
+"""The key of every missing category value (``None``, ``NaN``, ``NA``, ``NaT``)."""
+
+
+def _category_key(value: Any) -> str:
+    """A category's identity as text: ``1`` and ``"1"`` and ``True`` differ, ``1`` and ``1.0`` not.
+
+    Numbers are compared by value (as pandas does), booleans, text and other values
+    by type and value. It keys categories for the one-hot encoder (scikit-learn
+    refuses mixed types) and for distances.
+    """
+    value = _json_value(value)
+    if isinstance(value, bool):
+        return f"bool:{value}"
+    if isinstance(value, str):
+        return f"str:{value}"
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and math.isnan(value):
+            return _MISSING
+        return f"number:{float(value)!r}" if abs(value) < 2**53 else f"number:{value}"
+    if value is None or value is pd.NA or value is pd.NaT:
+        return _MISSING
+    return f"{type(value).__name__}:{value!r}"
 
 
 def _json_value(value: Any) -> Any:
@@ -3294,9 +3325,6 @@ def _rows(
     return df.sample(max_rows, random_state=seed).reset_index(drop=True)
 
 
-_MISSING = "\x00missing"  # the key of a missing category
-
-
 class _DcrSpace:
     """Rows as vectors whose Manhattan distance is SDMetrics' DCR distance.
 
@@ -3373,9 +3401,7 @@ class _DcrSpace:
 
     @staticmethod
     def _keys(values: pd.Series) -> np.ndarray:
-        keys = values.astype(str).to_numpy(dtype=object)
-        keys[values.isna().to_numpy()] = _MISSING
-        return keys
+        return np.array([_category_key(v) for v in values.to_numpy(dtype=object)], dtype=object)
 
     def encode(self, df: pd.DataFrame) -> np.ndarray:
         """The rows of ``df`` (which has the fitted table's columns) as vectors.

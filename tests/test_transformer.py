@@ -533,3 +533,21 @@ def test_nullable_categorical_and_tz_aware_dtypes_round_trip(table):
     pd.testing.assert_frame_equal(back, table)
     reloaded = dgu.TabularTransformer.from_dict(json.loads(json.dumps(transformer.to_dict())))
     pd.testing.assert_frame_equal(reloaded.inverse_transform(reloaded.transform(table)), table)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [1, "1", "a", 1, "1"] * 5,
+        [True, 1, "a", True, 1] * 5,
+        [1, "1", None, 2.5, "x"] * 5,
+    ],
+)
+def test_categories_of_mixed_types_stay_apart_and_come_back(values):
+    table = pd.DataFrame({"m": values, "x": np.arange(len(values))})
+    # The advice the module gives for such a column (declare it categorical) works.
+    transformer = dgu.TabularTransformer(schema={"m": "categorical"}).fit(table)
+    back = transformer.inverse_transform(transformer.transform(table))
+    pd.testing.assert_frame_equal(back, table)
+    assert [type(v) for v in back["m"]] == [type(v) for v in table["m"]]
+    assert len(transformer.spec("m").categories) == len({(type(v), v) for v in values})
