@@ -1024,8 +1024,7 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         for spec in self.specs_:
             values, encoder = df[spec.name], self.encoders_[spec.name]
             if spec.is_categorical:
-                cells = values.astype(object).where(values.notna(), None).to_numpy()
-                keys = np.array([_category_key(v) for v in cells], dtype=object)
+                keys = _category_keys(values)
                 try:
                     blocks.append(encoder.transform(keys.reshape(-1, 1)))
                 except ValueError as exc:
@@ -1215,6 +1214,19 @@ def _category_key(value: Any) -> str:
     if value is None or value is pd.NA or value is pd.NaT:
         return _MISSING
     return f"{type(value).__name__}:{value!r}"
+
+
+def _category_keys(values: pd.Series) -> np.ndarray:
+    """``_category_key`` of every value of a column, computed once per distinct value.
+
+    pandas' factorize takes ``True`` and ``1`` for one value, so a column of mixed
+    objects that are not all text is keyed value by value.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if pd.api.types.is_object_dtype(values) and not all(isinstance(v, str) for v in uniques):
+        return np.array([_category_key(v) for v in values.to_numpy(dtype=object)], dtype=object)
+    keys = np.array([*(_category_key(v) for v in uniques), _MISSING], dtype=object)
+    return keys[codes]  # a missing value's code, -1, takes the last key
 
 
 def _json_value(value: Any) -> Any:
@@ -3401,7 +3413,7 @@ class _DcrSpace:
 
     @staticmethod
     def _keys(values: pd.Series) -> np.ndarray:
-        return np.array([_category_key(v) for v in values.to_numpy(dtype=object)], dtype=object)
+        return _category_keys(values)
 
     def encode(self, df: pd.DataFrame) -> np.ndarray:
         """The rows of ``df`` (which has the fitted table's columns) as vectors.
