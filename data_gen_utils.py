@@ -246,48 +246,414 @@ class ConstantColumnWarning(UserWarning):
 # ---------------------------------------------------------------------------
 
 
-def load_data(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a CSV or Parquet table and parse its ISO date columns.
+class ReadWarning(UserWarning):
+    """``load_data`` read cells in a way the file may not mean; the message says what to pass."""
+
+
+_SEPARATORS = ",;\t|"
+"""The column separators ``load_data`` recognises in a CSV given without ``sep``."""
+
+_SNIFF_BYTES = 64 * 1024
+"""How much of a CSV's start the separator is detected from."""
+
+_NA_MARKERS = frozenset(
+    {
+        "#N/A",
+        "#N/A N/A",
+        "#NA",
+        "-1.#IND",
+        "-1.#QNAN",
+        "-NaN",
+        "-nan",
+        "1.#IND",
+        "1.#QNAN",
+        "<NA>",
+        "N/A",
+        "NA",
+        "NULL",
+        "NaN",
+        "None",
+        "n/a",
+        "nan",
+        "null",
+    }
+)
+"""The text cells pandas reads as missing by default (its ``na_values``, but the empty cell)."""
+
+_NA_SCAN_ROWS = 100_000
+"""Rows of a CSV in which the text NA markers are counted (the first ones)."""
+
+_TOKEN_OPTIONS = frozenset(
+    {
+        "sep",
+        "delimiter",
+        "delim_whitespace",
+        "dialect",
+        "header",
+        "names",
+        "skiprows",
+        "skipfooter",
+        "skip_blank_lines",
+        "skipinitialspace",
+        "comment",
+        "encoding",
+        "encoding_errors",
+        "quotechar",
+        "quoting",
+        "doublequote",
+        "escapechar",
+        "lineterminator",
+        "compression",
+        "storage_options",
+        "on_bad_lines",
+        "engine",
+    }
+)
+"""``pd.read_csv`` options that decide where cells start and end, kept when re-reading raw text."""
+
+_ISO_DATE = (
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"
+)
+_UTC_OFFSET = r"(Z|[+-]\d{2}(?::?\d{2})?)$"
+_PLAIN_NUMBER = r"-?\d+(?:\.\d+)?"
+_THOUSANDS = r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?"
+_DECIMAL_COMMA = r"-?\d+(?:,\d+)?"
+
+_NOTES = {
+    "offsets": "timestamps with several UTC offsets: read as UTC datetimes (the same "
+    "instants; each row's own offset is not kept: df[column].dt.tz_convert('Europe/Paris') "
+    "gives local times)",
+    "range": "dates outside pandas' datetime64[ns] range (1677-09-21 to 2262-04-11): the column "
+    "stays text; move those dates into the range, or drop those rows, to model it as dates",
+    "naive": "timestamps with and without a UTC offset: the column stays text; give every value "
+    "an offset, or none",
+}
+
+
+def load_data(path: str | os.PathLike, **read_options: Any) -> pd.DataFrame:
+    """Read a CSV or Parquet table, parse its ISO date columns, and say what pandas guessed.
+
+    A CSV without ``sep``/``delimiter`` has its separator detected among ``, ; tab |``
+    from its first 64 KB (``,`` when undecided; another one is logged at INFO). A
+    header naming a column twice is refused (pandas would rename it ``a.1``). Text
+    columns of ISO dates in one format (``2024-08-07``, ``2024-08-07 13:45:00``,
+    ``2024-08-07T13:45:00.5``) become ``datetime64``; ISO timestamps that all carry a
+    UTC offset become tz-aware, at that offset when they share one, else in UTC.
+    Impossible dates (``2024-13-45``), mixed formats and other text stay text. A
+    ``ReadWarning`` names the columns where text NA markers (``NA``, ``null``,
+    ``None``...) were read as missing (counted in the first 100 000 rows), numbers
+    written ``1,234`` or ``2,5`` stay text, offsets were replaced by UTC, or dates
+    beyond pandas' range (after 2262) stay text.
 
     Args:
         path: a ``.csv`` or ``.parquet`` file.
+        **read_options: passed to ``pd.read_csv`` (``sep=';'``, ``thousands=','``,
+            ``decimal=','``, ``keep_default_na=False, na_values=['']``, ``names=[...]``,
+            ``encoding='latin-1'``, ``usecols``, ``nrows``...) or ``pd.read_parquet``
+            (``columns=[...]``...).
 
     Returns:
-        The table, with text columns holding only ISO dates in one format
-        (``2024-08-07``, ``2024-08-07 13:45:00``, ``2024-08-07T13:45:00``, with or
-        without fractional seconds) parsed as ``datetime64``. Other text columns,
-        impossible dates (``2024-13-45``) and mixed formats stay text.
+        The table.
 
     Raises:
-        DataFileError: the file is missing, unreadable or not CSV/Parquet.
+        DataFileError: the file is missing, unreadable, not CSV/Parquet, or
+            cannot be read with these options.
         EmptyDataError: the file holds no rows or no columns.
+        SchemaError: the CSV header names a column more than once.
+        ConfigError: an option the reader does not take, ``chunksize``/``iterator``.
     """
+    path = _data_path(path)
+    is_csv = path.suffix.lower() == ".csv"
+    _check_read_options(path, read_options, is_csv)
+    with _reading(path, read_options):
+        options = _csv_options(path, read_options) if is_csv else dict(read_options)
+        if is_csv:
+            _check_header(path, options)
+        df = pd.read_csv(path, **options) if is_csv else pd.read_parquet(path, **options)
+    if df.empty:
+        raise EmptyDataError(f"'{path}' has {len(df.columns)} columns but no rows")
+    if is_csv:
+        _warn_na_markers(path, options, df)
+    notes: dict[str, dict[str, str]] = {}
+    numbers = is_csv and not {"thousands", "decimal"} & read_options.keys()
+    for column in df.columns:
+        values = _text_column(df[column], notes, numbers)
+        if values is not None:
+            df[column] = values
+    _warn_notes(path, notes)
+    return df
+
+
+def _data_path(path: Any) -> Path:
+    """The path of an existing ``.csv`` or ``.parquet`` file, or the module's error."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise DataFileError(f"path must be a file path (str or Path), got {type(path).__name__}")
     path = Path(path)
     if not path.is_file():
         raise DataFileError(f"no data file at '{path}': check the path (relative to {Path.cwd()})")
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".parquet", ".pq"):
+    if path.suffix.lower() not in (".csv", ".parquet", ".pq"):
         raise DataFileError(f"'{path}' is neither .csv nor .parquet: convert it to one of those")
+    return path
+
+
+def _check_read_options(path: Path, options: dict[str, Any], is_csv: bool) -> None:
+    """Refuse the options the reader of this file does not take, by name."""
+    csv_names = set(inspect.signature(pd.read_csv).parameters) - {"filepath_or_buffer"}
+    if is_csv:
+        unknown = sorted(set(options) - csv_names)
+        reader = "pd.read_csv"
+    else:
+        unknown = sorted(
+            set(options) & (csv_names - set(inspect.signature(pd.read_parquet).parameters))
+        )
+        reader = "pd.read_parquet (it is a Parquet file)"
+    if unknown:
+        raise ConfigError(
+            f"load_data('{path.name}') passes its options to {reader}, which does not take "
+            f"{', '.join(map(repr, unknown))}: check the spelling, or drop them"
+        )
+    if options.get("iterator") or options.get("chunksize") is not None:
+        raise ConfigError(
+            "load_data returns the whole table: drop iterator/chunksize "
+            "(to read a file in parts, call pd.read_csv(path, chunksize=n) yourself)"
+        )
+
+
+def _csv_options(path: Path, read_options: dict[str, Any]) -> dict[str, Any]:
+    """The user's ``pd.read_csv`` options, with the detected separator if they gave none."""
+    options = dict(read_options)
+    if not {"sep", "delimiter", "delim_whitespace", "dialect"} & options.keys():
+        options["sep"] = _sniff_separator(path, options)
+        if options["sep"] != ",":
+            logger.info(
+                "%s: columns separated by %r (detected; pass sep=... to choose)",
+                path,
+                options["sep"],
+            )
+    return options
+
+
+def _sniff_separator(path: Path, options: dict[str, Any]) -> str:
+    """The separator of the CSV's first 64 KB among ``, ; tab |``; ``,`` when undecided."""
+    import csv  # here, not at the top: only this helper needs it
+
+    if options.get("compression") not in (None, "infer"):
+        return ","
+    encoding = options.get("encoding") or "utf-8"
+    with path.open("rb") as file:
+        start = file.read(_SNIFF_BYTES)
     try:
-        df = pd.read_csv(path) if suffix == ".csv" else pd.read_parquet(path)
+        lines = start.decode(encoding, errors="replace").splitlines()
+    except LookupError as exc:
+        raise ConfigError(
+            f"unknown encoding={encoding!r}: pass one Python knows, e.g. 'utf-8' or 'latin-1'"
+        ) from exc
+    if len(start) == _SNIFF_BYTES:
+        lines = lines[:-1]  # the last line may be cut
+    skip = options.get("skiprows")
+    if isinstance(skip, int) and not isinstance(skip, bool):
+        lines = lines[skip:]
+    lines = [line for line in lines if line.strip()]
+    if not lines:
+        return ","
+    try:
+        sep = csv.Sniffer().sniff("\n".join(lines), delimiters=_SEPARATORS).delimiter
+    except csv.Error:
+        return ","
+    return sep if sep in _SEPARATORS and sep in lines[0] else ","
+
+
+@contextmanager
+def _reading(path: Path, read_options: dict[str, Any]) -> Iterator[None]:
+    """Turn pandas' and pyarrow's reading errors into the module's, naming the options."""
+    given = ", ".join(f"{k}={v!r}" for k, v in read_options.items())
+    with_options = f" with {given}" if given else ""
+    try:
+        yield
+    except DataGenError:
+        raise
     except pd.errors.EmptyDataError as exc:
         raise EmptyDataError(f"'{path}' is empty: it has no header and no rows") from exc
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as exc:
-        # pyarrow's ArrowInvalid is a ValueError.
-        raise DataFileError(f"cannot read '{path}': {exc}. Is it a valid {suffix} file?") from exc
-    if df.empty:
-        raise EmptyDataError(f"'{path}' has {len(df.columns)} columns but no rows")
-    for column in df.columns:
-        present = df[column].dropna()
-        if df[column].dtype != object or present.empty:
-            continue
-        try:
-            fmt = _date_format(present)
-        except InvalidDataError:
-            continue  # mixed formats: text here; the schema says what to do at fit
+    except (TypeError, LookupError) as exc:
+        if not given:
+            raise DataFileError(f"cannot read '{path}': {exc}") from exc
+        raise ConfigError(
+            f"cannot read '{path}'{with_options}: {exc}. Check these options"
+        ) from exc
+    except (pd.errors.ParserError, OSError, ValueError) as exc:
+        # pyarrow's ArrowInvalid is a ValueError, and so is UnicodeDecodeError.
+        check = (
+            f"Check these options, or whether it is a valid {path.suffix} file"
+            if given
+            else f"Is it a valid {path.suffix} file?"
+        )
+        raise DataFileError(f"cannot read '{path}'{with_options}: {exc}. {check}") from exc
+
+
+def _raw_cells(path: Path, options: dict[str, Any], **overrides: Any) -> pd.DataFrame:
+    """The CSV's cells as text, as the user's options split them: no NA, number or date reading."""
+    kept = {k: v for k, v in options.items() if k in _TOKEN_OPTIONS}
+    if kept.get("engine") != "python":
+        kept.pop("engine", None)  # the C engine takes every option used here
+    kept.update(dtype=str, keep_default_na=False, na_filter=False, **overrides)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the main read gave them already
+        return pd.read_csv(path, **kept)
+
+
+def _check_header(path: Path, options: dict[str, Any]) -> None:
+    """Refuse a header row naming a column twice (pandas would rename the repeat ``a.1``)."""
+    row = options.get("header", "infer")
+    row = 0 if isinstance(row, str) and row == "infer" else row
+    if options.get("names") is not None or not isinstance(row, int) or isinstance(row, bool):
+        return
+    first = _raw_cells(path, options, header=None, names=None, nrows=row + 1, skipfooter=0)
+    if len(first) <= row:
+        return
+    names = [n for n in first.iloc[row] if isinstance(n, str) and n]
+    repeated = sorted({n for n in names if names.count(n) > 1}, key=names.index)
+    if repeated:
+        raise SchemaError(
+            f"'{path}' names columns more than once: {', '.join(map(repr, repeated))} "
+            f"(pandas would silently rename the repeats '{repeated[0]}.1'). Rename them in the "
+            "file, or pass names=[...] (one new name per column) with header=0 to replace the "
+            "header row"
+        )
+
+
+def _warn_na_markers(path: Path, options: dict[str, Any], df: pd.DataFrame) -> None:
+    """Warn about cells read as missing because they hold a text marker such as ``NA``."""
+    if options.get("keep_default_na", True) is False or options.get("na_filter", True) is False:
+        return
+    wanted = {c for c in df.columns if df[c].isna().any()}
+    if not wanted:
+        return
+    markers = _NA_MARKERS - _strings(options.get("na_values"))
+    nrows = options.get("nrows")
+    if "skipfooter" not in options:
+        nrows = min(nrows if isinstance(nrows, int) else _NA_SCAN_ROWS, _NA_SCAN_ROWS)
+    try:
+        raw = _raw_cells(path, options, usecols=lambda c: c in wanted, nrows=nrows)
+    except (pd.errors.ParserError, ValueError, TypeError) as exc:
+        logger.warning("%s: could not count the text NA markers read as missing: %s", path, exc)
+        return
+    found = {}
+    for column in raw.columns:
+        counts = raw[column][raw[column].isin(markers)].value_counts()
+        if len(counts):
+            found[column] = (
+                f"{counts.sum()} ({', '.join(f'{v!r}: {n}' for v, n in counts.items())})"
+            )
+    if found:
+        scope = f" in the first {nrows} rows" if nrows == _NA_SCAN_ROWS == len(raw) else ""
+        listed = ", ".join(f"'{c}' {text}" for c, text in found.items())
+        warnings.warn(
+            f"{path.name}: cells holding a text NA marker read as missing values{scope}: "
+            f"{listed}. Pass keep_default_na=False, na_values=[''] to keep them as text "
+            "(only empty cells missing)",
+            ReadWarning,
+            stacklevel=3,
+        )
+
+
+def _strings(values: Any) -> set[str]:
+    """The strings in a ``na_values`` option: a string, a list, or a dict of them."""
+    if values is None:
+        return set()
+    if isinstance(values, str):
+        return {values}
+    if isinstance(values, dict):
+        return set().union(*(_strings(v) for v in values.values()))
+    return {str(v) for v in values} if isinstance(values, Iterable) else {str(values)}
+
+
+def _text_column(
+    values: pd.Series, notes: dict[str, dict[str, str]], numbers: bool
+) -> pd.Series | None:
+    """A text column as dates when it holds ISO dates, else None; notes what stays text."""
+    present = values.dropna()
+    if values.dtype != object or present.empty:
+        return None
+    if pd.api.types.infer_dtype(present, skipna=False) != "string":
+        return None
+    with contextlib.suppress(InvalidDataError):  # mixed formats: the schema says what to do
+        fmt = _date_format(present)
         if fmt is not None and fmt.startswith("%Y-%m-%d"):
-            df[column] = pd.to_datetime(df[column], format=fmt)
-    return df
+            return pd.to_datetime(values, format=fmt)
+    if _all_match(present, _ISO_DATE):
+        return _iso_timestamps(values, present, notes)
+    hint = _number_hint(present) if numbers else None
+    if hint is not None:
+        notes.setdefault(hint, {})[str(values.name)] = _examples(present)
+    return None
+
+
+def _iso_timestamps(
+    values: pd.Series, present: pd.Series, notes: dict[str, dict[str, str]]
+) -> pd.Series | None:
+    """ISO timestamps with UTC offsets as tz-aware datetimes; dates out of range noted."""
+    name = str(values.name)
+    parsed = pd.to_datetime(present, format="ISO8601", utc=True, errors="coerce")
+    years = present.str[:4].astype(int)
+    if (parsed.isna() & ((years <= 1677) | (years >= 2262))).any():
+        notes.setdefault("range", {})[name] = _examples(present[(years <= 1677) | (years >= 2262)])
+        return None
+    offsets = present.str.extract(_UTC_OFFSET)[0]
+    if offsets.isna().all() or parsed.isna().any():
+        return None  # naive dates pandas cannot read (2024-13-45): text, as before
+    if offsets.isna().any():
+        notes.setdefault("naive", {})[name] = _examples(present)
+        return None
+    minutes = offsets.map(_offset_minutes).unique()
+    if len(minutes) > 1:
+        notes.setdefault("offsets", {})[name] = _examples(present)
+    return pd.to_datetime(values, format="ISO8601", utc=len(minutes) > 1)
+
+
+def _offset_minutes(offset: str) -> int:
+    """``Z``, ``+02``, ``+0200`` or ``+02:00`` in minutes east of UTC."""
+    if offset == "Z":
+        return 0
+    digits = offset[1:].replace(":", "")
+    minutes = int(digits[:2]) * 60 + int(digits[2:] or 0)
+    return -minutes if offset[0] == "-" else minutes
+
+
+def _number_hint(present: pd.Series) -> str | None:
+    """The ``pd.read_csv`` option reading these text cells as numbers, or None."""
+    if not present.str.contains(",", regex=False).any():
+        return None
+    if _all_match(present, f"{_PLAIN_NUMBER}|{_THOUSANDS}"):
+        if _all_match(present, r"-?\d+|-?\d{1,3},\d{3}"):
+            return "thousands=',' (or decimal=',' if the comma is the decimal mark)"
+        return "thousands=','"
+    if _all_match(present, _DECIMAL_COMMA):
+        return "decimal=','"
+    return None
+
+
+def _all_match(present: pd.Series, pattern: str) -> bool:
+    """Whether every string matches the pattern (the first 1000, then the distinct ones)."""
+    if not present.iloc[:1000].str.fullmatch(pattern).all():
+        return False
+    return bool(pd.Series(present.unique()).str.fullmatch(pattern).all())
+
+
+def _warn_notes(path: Path, notes: dict[str, dict[str, str]]) -> None:
+    """One ``ReadWarning`` per kind of text column pandas could not read as meant."""
+    for note, columns in notes.items():
+        listed = ", ".join(f"'{c}' ({examples})" for c, examples in columns.items())
+        what = _NOTES.get(note) or (
+            f"numbers written as text: they stay text (categorical at fit); pass {note} "
+            "to load_data to read them as numbers"
+        )
+        warnings.warn(f"{path.name}: column(s) {listed} hold {what}", ReadWarning, stacklevel=3)
+
+
+def _examples(present: pd.Series, k: int = 3) -> str:
+    """A few distinct values, quoted, for a message."""
+    shown = [repr(v) for v in present.unique()[:k]]
+    return ", ".join(shown) + (", ..." if present.nunique() > k else "")
 
 
 # ---------------------------------------------------------------------------
