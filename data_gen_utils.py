@@ -94,6 +94,7 @@ __all__ = [
     "ModelFileError",
     "NotFittedError",
     "OutputFileError",
+    "ReadWarning",
     "Report",
     "SchemaError",
     "TabularGAN",
