@@ -128,3 +128,10 @@ def test_box_plots_take_numeric_columns_with_missing_values(screentime):
         "Notifications by App",
         "Times Opened by App",
     ]
+
+
+def test_pca_of_a_single_numeric_column(screentime):
+    real = screentime[["Usage (minutes)"]]
+    fig = dgu.plot_pca(real, real.sample(50, random_state=0))
+    assert fig.axes[0].get_title() == "Principal components of the real table"
+    assert len(fig.axes[0].collections) == 2  # the real and the synthetic points
