@@ -678,7 +678,7 @@ _DATE_FORMATS = (
 )
 
 
-def infer_schema(df: pd.DataFrame, max_categories: int = 1000) -> dict[str, str]:
+def infer_schema(df: pd.DataFrame, max_categories: int = 1000) -> dict[str | int, str]:
     """Decide each column's kind from its values.
 
     Numbers are ``"integer"`` when every value is whole, else ``"continuous"``;
@@ -693,22 +693,24 @@ def infer_schema(df: pd.DataFrame, max_categories: int = 1000) -> dict[str, str]
         max_categories: most distinct values a categorical column may have.
 
     Returns:
-        ``{column: kind}`` for the columns that can be modelled, in table order.
+        ``{column: kind}`` for the columns that can be modelled, in table order,
+        keyed by the table's own labels (``str``, or ``int`` for integer labels).
 
     Raises:
         DataGenError: a column is entirely missing, has infinite values, numbers
             mixed with stray strings, or dates in several formats.
+        SchemaError: column labels that are neither strings nor integers.
     """
     _check_frame(df)
     schema, left_out = {}, {}
     for column in df.columns:
         kind, reason = _infer_kind(df[column], max_categories)
         if kind is None:
-            left_out[str(column)] = reason
+            left_out[_label(column)] = reason
         else:
-            schema[str(column)] = kind
+            schema[_label(column)] = kind
     if left_out:
-        reasons = "; ".join(f"'{c}': {why}" for c, why in left_out.items())
+        reasons = "; ".join(f"{c!r}: {why}" for c, why in left_out.items())
         warnings.warn(
             f"columns left out: {reasons}. Pass schema={{column: kind}} to model one anyway, "
             "or columns=[...] to choose the columns",
@@ -719,11 +721,11 @@ def infer_schema(df: pd.DataFrame, max_categories: int = 1000) -> dict[str, str]
 
 
 def _infer_kind(values: pd.Series, max_categories: int) -> tuple[str | None, str]:
-    name = values.name
+    name = _label(values.name)
     present = values.dropna()
     if present.empty:
         raise InvalidDataError(
-            f"column '{name}' is entirely missing: drop it (df.drop(columns=['{name}']))"
+            f"column {name!r} is entirely missing: drop it (df.drop(columns=[{name!r}]))"
         )
     _check_storable(values)
     if pd.api.types.is_bool_dtype(values) or all(
@@ -748,10 +750,10 @@ def _infer_kind(values: pd.Series, max_categories: int) -> tuple[str | None, str
     return "categorical", ""
 
 
-def numeric_columns(df: pd.DataFrame) -> list[str]:
-    """Return the integer and continuous columns of ``df``, in table order."""
+def numeric_columns(df: pd.DataFrame) -> list[str | int]:
+    """Return the integer and continuous columns of ``df`` (their labels), in table order."""
     return [
-        str(c)
+        _label(c)
         for c in df.columns
         if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
     ]
@@ -771,15 +773,28 @@ def _date_format(present: pd.Series) -> str | None:
     any_format = np.logical_or.reduce([ok.to_numpy() for ok in parses.values()])
     if any_format.mean() >= 0.5:
         examples = ", ".join(repr(v) for v in sample.iloc[:3])
+        name = _label(present.name)
         raise InvalidDataError(
-            f"column '{present.name}' mixes date formats or has impossible dates ({examples}, "
+            f"column {name!r} mixes date formats or has impossible dates ({examples}, "
             "...): convert it first, "
-            f"e.g. df['{present.name}'] = pd.to_datetime(df['{present.name}'], format='mixed')"
+            f"e.g. df[{name!r}] = pd.to_datetime(df[{name!r}], format='mixed')"
         )
     return None
 
 
 def _check_frame(df: Any, what: str = "the table") -> None:
+    """Refuse anything but a non-empty DataFrame whose column labels a model can keep.
+
+    Labels are kept as they are: strings, or integers (``pd.DataFrame(array)``'s
+    0, 1, 2...). Other labels (a MultiIndex's tuples, floats, dates, ``None``),
+    duplicated labels and labels equal once written as text (``1`` and ``"1"``,
+    which SDMetrics and the saved model's JSON could not tell apart) are refused.
+
+    Raises:
+        DataGenError: ``df`` is not a DataFrame.
+        EmptyDataError: no rows or no columns.
+        SchemaError: duplicated, colliding or unsupported column labels.
+    """
     if not isinstance(df, pd.DataFrame):
         raise DataGenError(
             f"{what} must be a pandas DataFrame, got {type(df).__name__}: "
@@ -790,9 +805,69 @@ def _check_frame(df: Any, what: str = "the table") -> None:
             f"{what} is empty ({df.shape[0]} rows, {df.shape[1]} columns): "
             "give it at least 2 rows and one column"
         )
+    if isinstance(df.columns, pd.MultiIndex):
+        raise SchemaError(
+            f"{what} has MultiIndex columns ({df.columns[:3].tolist()}, ...), which cannot be "
+            "modelled: flatten them first, e.g. "
+            'df.columns = ["_".join(map(str, c)) for c in df.columns]'
+        )
+    odd = [c for c in df.columns if not _is_label(c)]
+    if odd:
+        raise SchemaError(
+            f"{what} has column labels that are neither strings nor integers ({odd[:5]}"
+            f"{', ...' if len(odd) > 5 else ''}): name the columns with text, e.g. "
+            "df.columns = df.columns.astype(str)"
+        )
     duplicated = df.columns[df.columns.duplicated()].tolist()
     if duplicated:
         raise SchemaError(f"{what} has duplicated column names {duplicated}: rename them")
+    _check_str_collisions(df.columns, what)
+
+
+def _is_label(column: Any) -> bool:
+    """Whether a column label is one a model keeps: a string or an integer (not a bool)."""
+    return isinstance(column, (str, int, np.integer)) and not isinstance(column, (bool, np.bool_))
+
+
+def _label(column: Any) -> Any:
+    """A column label in one form: numpy integers become ``int``, strings stay ``str``."""
+    if isinstance(column, np.integer):
+        return int(column)
+    if isinstance(column, np.str_):
+        return str(column)
+    return column
+
+
+def _check_str_collisions(columns: Iterable[Any], what: str = "the table") -> None:
+    """Refuse labels equal once written as text (``1`` and ``"1"``)."""
+    seen: dict[str, list[Any]] = {}
+    for column in columns:
+        seen.setdefault(str(column), []).append(column)
+    clashes = [labels for labels in seen.values() if len(labels) > 1]
+    if clashes:
+        shown = "; ".join(" and ".join(repr(_label(c)) for c in labels) for labels in clashes)
+        raise SchemaError(
+            f"{what} has column labels that are the same once written as text ({shown}): "
+            "rename one of each, e.g. df.columns = [f'c{c}' if isinstance(c, int) else c "
+            "for c in df.columns]"
+        )
+
+
+def _with_str_labels(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` (not copied when its labels are all strings) with ``str`` column labels.
+
+    SDMetrics' metadata names columns with strings: its reports and metrics get
+    tables relabelled this way.
+
+    Raises:
+        SchemaError: two labels are the same once written as text.
+    """
+    if all(isinstance(c, str) for c in df.columns):
+        return df
+    _check_str_collisions(df.columns)
+    relabelled = df.copy(deep=False)
+    relabelled.columns = [str(c) for c in df.columns]
+    return relabelled
 
 
 _STORABLE = (str, bool, int, float, np.bool_, np.integer, np.floating)
@@ -805,17 +880,17 @@ def _check_storable(values: pd.Series) -> None:
     Complex numbers would lose their imaginary part, durations and objects such as
     ``Decimal``, ``datetime.date`` or lists have no JSON form for a saved model.
     """
-    name = values.name
+    name = _label(values.name)
     if pd.api.types.is_complex_dtype(values):
         raise SchemaError(
-            f"column '{name}' holds complex numbers, which cannot be modelled: split it "
-            f"into two columns, e.g. df['{name}_real'] = np.real(df['{name}']) and "
-            f"df['{name}_imag'] = np.imag(df['{name}'])"
+            f"column {name!r} holds complex numbers, which cannot be modelled: split it "
+            f"into two columns, e.g. df['{name}_real'] = np.real(df[{name!r}]) and "
+            f"df['{name}_imag'] = np.imag(df[{name!r}])"
         )
     if pd.api.types.is_timedelta64_dtype(values):
         raise SchemaError(
-            f"column '{name}' holds durations, which cannot be modelled as they are: "
-            f"convert them to numbers, e.g. df['{name}'] = df['{name}'].dt.total_seconds()"
+            f"column {name!r} holds durations, which cannot be modelled as they are: "
+            f"convert them to numbers, e.g. df[{name!r}] = df[{name!r}].dt.total_seconds()"
         )
     if not pd.api.types.is_object_dtype(values):
         return
@@ -825,15 +900,15 @@ def _check_storable(values: pd.Series) -> None:
         return
     example, kind = odd.iloc[0], type(odd.iloc[0]).__name__
     advice = {
-        "date": f"pd.to_datetime(df['{name}'])",
-        "datetime": f"pd.to_datetime(df['{name}']) (or .astype(str) after the year 2262)",
-        "Decimal": f"df['{name}'].astype(float)",
-        "Timedelta": f"pd.to_timedelta(df['{name}']).dt.total_seconds()",
-        "timedelta": f"pd.to_timedelta(df['{name}']).dt.total_seconds()",
-    }.get(kind, f"df['{name}'].astype(str)")
+        "date": f"pd.to_datetime(df[{name!r}])",
+        "datetime": f"pd.to_datetime(df[{name!r}]) (or .astype(str) after the year 2262)",
+        "Decimal": f"df[{name!r}].astype(float)",
+        "Timedelta": f"pd.to_timedelta(df[{name!r}]).dt.total_seconds()",
+        "timedelta": f"pd.to_timedelta(df[{name!r}]).dt.total_seconds()",
+    }.get(kind, f"df[{name!r}].astype(str)")
     raise SchemaError(
-        f"column '{name}' holds {kind} values ({example!r}, ...), which a model cannot "
-        f"learn and save: convert the column first, e.g. df['{name}'] = {advice}"
+        f"column {name!r} holds {kind} values ({example!r}, ...), which a model cannot "
+        f"learn and save: convert the column first, e.g. df[{name!r}] = {advice}"
     )
 
 
@@ -841,7 +916,7 @@ def _check_finite(values: pd.Series) -> None:
     infinite = np.flatnonzero(np.isinf(values.to_numpy(dtype=float)))
     if infinite.size:
         raise InvalidDataError(
-            f"column '{values.name}' has {infinite.size} infinite values (rows "
+            f"column {_label(values.name)!r} has {infinite.size} infinite values (rows "
             f"{_first(infinite)}): replace them (df.replace([np.inf, -np.inf], np.nan)) "
             "and they are treated as missing"
         )
@@ -857,10 +932,10 @@ def _check_stray_strings(values: pd.Series) -> None:
     as_numbers = pd.to_numeric(present, errors="coerce")
     bad = present[as_numbers.isna()]
     if 0 < len(bad) <= len(present) / 2:
-        shown = ", ".join(repr(v) for v in bad.unique()[:3])
+        shown, name = ", ".join(repr(v) for v in bad.unique()[:3]), _label(values.name)
         raise InvalidDataError(
-            f"column '{values.name}' has {len(bad)} non-numeric values ({shown}, ...): "
-            f"clean them (pd.to_numeric(df['{values.name}'], errors='coerce') makes them "
+            f"column {name!r} has {len(bad)} non-numeric values ({shown}, ...): "
+            f"clean them (pd.to_numeric(df[{name!r}], errors='coerce') makes them "
             "missing) or declare the column categorical (schema=...)"
         )
 
@@ -880,7 +955,8 @@ class ColumnSpec:
     """One fitted column: what it is and how it is encoded (JSON-able; saved with the model).
 
     Attributes:
-        name: the column's name.
+        name: the column's label in the table: a string, or an integer (as in
+            ``pd.DataFrame(array)``); JSON keeps either.
         kind: one of ``KINDS``.
         dtype: the training dtype, as ``str(series.dtype)``.
         categories: categorical/boolean: the values, ``None`` last when missing
@@ -899,7 +975,7 @@ class ColumnSpec:
         ordered: a ``category`` dtype is ordered.
     """
 
-    name: str
+    name: str | int
     kind: str
     dtype: str
     categories: list[Any] | None = None
@@ -962,8 +1038,9 @@ class ColumnSpec:
             what: how error messages name the spec.
 
         Raises:
-            ModelFileError: ``state`` is not a dict, has unknown keys, or lacks
-                keys its kind needs.
+            ModelFileError: ``state`` is not a dict, has unknown keys, lacks
+                keys its kind needs, or names its column with neither a string nor
+                an integer.
         """
         if not isinstance(state, dict):
             raise ModelFileError(f"{what} is not a JSON object: {state!r}")
@@ -984,6 +1061,10 @@ class ColumnSpec:
             raise ModelFileError(f"{what} lacks the keys {lacking}")
         if kind not in KINDS:
             raise ModelFileError(f"{what} has unknown kind {kind!r}: expected one of {list(KINDS)}")
+        if not _is_label(state["name"]):
+            raise ModelFileError(
+                f"{what} has name {state['name']!r}: a column's name is a string or an integer"
+            )
         numbers = {key: state[key] for key in ("min", "max", "fill") if key in state}
         bad = [
             key
@@ -994,7 +1075,7 @@ class ColumnSpec:
         ]
         if bad:
             raise ModelFileError(f"{what} has non-finite or non-numeric {bad}")
-        state = dict(state)
+        state = dict(state, name=_label(state["name"]))
         if state.get("categories") is not None:
             state["categories"] = list(state["categories"])
         if state.get("modes") is not None:
@@ -1025,6 +1106,10 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
       value; for a category, one more category. So synthetic data has missing
       values at the real rate.
 
+    Column labels are kept as the table has them: strings, or integers (the
+    ``0, 1, 2...`` of ``pd.DataFrame(array)``), in ``columns_``, ``schema_``,
+    ``spec``, ``block`` and the decoded tables.
+
     Args:
         schema: ``{column: kind}`` overrides of the inferred kinds.
         columns: the columns to model; ``None`` takes every usable column.
@@ -1044,8 +1129,8 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
 
     def __init__(
         self,
-        schema: dict[str, str] | None = None,
-        columns: Sequence[str] | None = None,
+        schema: dict[str | int, str] | None = None,
+        columns: Sequence[str | int] | None = None,
         max_categories: int = 1000,
         mode_specific: bool | Sequence[str] = False,
         max_modes: int = 10,
@@ -1110,7 +1195,7 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
     def _select_columns(self, df: pd.DataFrame) -> pd.DataFrame:
         if self.columns is None:
             return df
-        columns = list(self.columns)
+        columns = [_label(c) for c in self.columns]
         unknown = [c for c in columns if c not in df.columns]
         if unknown:
             raise SchemaError(
@@ -1120,8 +1205,8 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             raise SchemaError("columns=[] selects nothing: name at least one column")
         return df[columns]
 
-    def _resolve_schema(self, df: pd.DataFrame) -> dict[str, str]:
-        overrides = dict(self.schema or {})
+    def _resolve_schema(self, df: pd.DataFrame) -> dict[str | int, str]:
+        overrides = {_label(c): kind for c, kind in (self.schema or {}).items()}
         unknown = [c for c in overrides if c not in df.columns]
         if unknown:
             raise SchemaError(
@@ -1133,7 +1218,7 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             raise SchemaError(f"schema has unknown kinds {bad}: use one of {list(KINDS)}")
         rest = [c for c in df.columns if c not in overrides]
         inferred = infer_schema(df[rest], self.max_categories) if rest else {}
-        schema = {c: overrides.get(c, inferred.get(c)) for c in df.columns}
+        schema = {_label(c): overrides.get(c, inferred.get(c)) for c in df.columns}
         schema = {c: k for c, k in schema.items() if k is not None}
         if not schema:
             raise SchemaError("no column of the table can be modelled: see the warning above")
@@ -1141,16 +1226,16 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
 
     def _fit_spec(self, values: pd.Series, kind: str) -> ColumnSpec:
         """The fitted state of one column."""
-        name, dtype = str(values.name), str(values.dtype)
+        name, dtype = _label(values.name), str(values.dtype)
         present = values.dropna()
         if present.empty:
             raise InvalidDataError(
-                f"column '{name}' is entirely missing: drop it (df.drop(columns=['{name}']))"
+                f"column {name!r} is entirely missing: drop it (df.drop(columns=[{name!r}]))"
             )
         _check_storable(values)
         if present.nunique() == 1:
             warnings.warn(
-                f"column '{name}' holds one value ({present.iloc[0]!r}): it is kept and "
+                f"column {name!r} holds one value ({present.iloc[0]!r}): it is kept and "
                 "reproduced as it is",
                 ConstantColumnWarning,
                 stacklevel=4,
@@ -1158,7 +1243,7 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         if kind in ("categorical", "boolean"):
             if kind == "categorical" and present.nunique() > self.max_categories:
                 raise SchemaError(
-                    f"column '{name}' has {present.nunique()} categories, more than "
+                    f"column {name!r} has {present.nunique()} categories, more than "
                     f"max_categories={self.max_categories}: leave it out or raise max_categories"
                 )
             # In a column of mixed objects, pandas' unique() takes True and 1 for one value.
@@ -1204,7 +1289,7 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             **dates,
         )
 
-    def _wants_log(self, name: str, numbers: np.ndarray) -> bool:
+    def _wants_log(self, name: str | int, numbers: np.ndarray) -> bool:
         """Whether to take ``log1p`` of this column's numbers (see ``log_scale``)."""
         present = numbers[~np.isnan(numbers)]
         if self.log_scale is False or (present < 0).any():
@@ -1249,7 +1334,8 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                 values = pd.to_numeric(values)
             except (TypeError, ValueError) as exc:
                 raise SchemaError(
-                    f"column '{values.name}' is declared {kind} but its values are not numbers"
+                    f"column {_label(values.name)!r} is declared {kind} but its values are "
+                    "not numbers"
                 ) from exc
         _check_finite(values)
         return values.to_numpy(dtype=float)
@@ -1261,8 +1347,9 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             fmt = _date_format(values.dropna())
             if fmt is None:
                 raise SchemaError(
-                    f"column '{values.name}' is declared datetime but its values are not dates "
-                    f"in one of the formats {list(_DATE_FORMATS)}: convert it with pd.to_datetime"
+                    f"column {_label(values.name)!r} is declared datetime but its values are "
+                    f"not dates in one of the formats {list(_DATE_FORMATS)}: convert it with "
+                    "pd.to_datetime"
                 )
         dates = self._parse_dates(values, fmt)
         present = dates.dropna()
@@ -1302,13 +1389,13 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             )
 
     @property
-    def columns_(self) -> list[str]:
+    def columns_(self) -> list[str | int]:
         """The modelled columns, in order."""
         self._check_fitted()
         return [spec.name for spec in self.specs_]
 
     @property
-    def schema_(self) -> dict[str, str]:
+    def schema_(self) -> dict[str | int, str]:
         """``{column: kind}`` as fitted."""
         self._check_fitted()
         return {spec.name: spec.kind for spec in self.specs_}
@@ -1319,7 +1406,7 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         self._check_fitted()
         return [block for spec in self.specs_ for block in spec.blocks()]
 
-    def spec(self, column: str) -> ColumnSpec:
+    def spec(self, column: str | int) -> ColumnSpec:
         """The fitted spec of one column.
 
         Raises:
@@ -1329,9 +1416,9 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         for spec in self.specs_:
             if spec.name == column:
                 return spec
-        raise SchemaError(f"column '{column}' is not modelled; the columns are {self.columns_}")
+        raise SchemaError(f"column {column!r} is not modelled; the columns are {self.columns_}")
 
-    def block(self, column: str) -> tuple[int, int]:
+    def block(self, column: str | int) -> tuple[int, int]:
         """Where a categorical or boolean column's one-hot block sits: ``(start, width)``.
 
         Raises:
@@ -1340,7 +1427,7 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         target = self.spec(column)
         if not target.is_categorical:
             raise SchemaError(
-                f"column '{column}' is {target.kind}: only a categorical or boolean "
+                f"column {column!r} is {target.kind}: only a categorical or boolean "
                 "column can be a condition"
             )
         start = 0
@@ -1396,7 +1483,7 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                     blocks.append(encoder.transform(keys.reshape(-1, 1)))
                 except ValueError as exc:
                     raise InvalidDataError(
-                        f"column '{spec.name}' has values not seen in fit: {exc}"
+                        f"column {spec.name!r} has values not seen in fit: {exc}"
                     ) from exc
                 continue
             if spec.kind == "datetime":
@@ -1515,15 +1602,15 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
 
 def _check_scalable(values: pd.Series, numbers: np.ndarray) -> None:
     """Refuse numbers that a float scaling would change: huge integers, endless ranges."""
-    name = values.name
+    name = _label(values.name)
     if pd.api.types.is_integer_dtype(values):
         present = values.dropna()
         beyond = present[(present > 2**53) | (present < -(2**53))]
         if len(beyond):
             raise InvalidDataError(
-                f"column '{name}' has integers beyond ±2**53 ({beyond.iloc[0]}, ...), which "
+                f"column {name!r} has integers beyond ±2**53 ({beyond.iloc[0]}, ...), which "
                 "the networks' floating-point numbers cannot hold exactly: scale them down "
-                f"(e.g. df['{name}'] // 1000), or declare the column categorical if they are "
+                f"(e.g. df[{name!r}] // 1000), or declare the column categorical if they are "
                 "codes or IDs"
             )
     low, high = np.nanmin(numbers), np.nanmax(numbers)
@@ -1531,8 +1618,8 @@ def _check_scalable(values: pd.Series, numbers: np.ndarray) -> None:
         span = high - low
     if not np.isfinite(span):
         raise InvalidDataError(
-            f"column '{name}' spans {low:g} to {high:g}, too wide a range to scale: "
-            f"rescale it first (e.g. df['{name}'] / 1e300)"
+            f"column {name!r} spans {low:g} to {high:g}, too wide a range to scale: "
+            f"rescale it first (e.g. df[{name!r}] / 1e300)"
         )
 
 
@@ -2501,7 +2588,8 @@ class GANConfig:
         loss: ``"wgan-gp"`` (Wasserstein, gradient penalty weight 10) or ``"bce"``
             (the seed's binary cross-entropy).
         pac: rows the discriminator judges together (PacGAN, against mode collapse).
-        condition_on: a categorical column both networks are conditioned on, so
+        condition_on: a categorical column (its label: a string, or an integer
+            for integer-labelled tables) both networks are conditioned on, so
             ``sample(n, conditions={column: value})`` gives rows of that value;
             ``"auto"``: the categorical column with the fewest values (none if the
             table has no categorical column); ``None``: unconditional.
@@ -2544,7 +2632,7 @@ class GANConfig:
     beta_2: float = 0.9
     loss: str = "wgan-gp"
     pac: int = 2
-    condition_on: str | None = "auto"
+    condition_on: str | int | None = "auto"
     log_scale: bool | str | Sequence[str] = "auto"
     mode_specific: bool | Sequence[str] = False
     dequantize: bool = True
@@ -2552,7 +2640,7 @@ class GANConfig:
     check_every: int = 100
     patience: int = 10
     min_protection: float = 0.8
-    columns: Sequence[str] | None = None
+    columns: Sequence[str | int] | None = None
     max_fit_rows: int | None = None
     seed: int | None = None
     verbose: int = 1
@@ -2581,9 +2669,10 @@ class GANConfig:
                 f"batch_size ({self.batch_size}) must be at least pac ({self.pac}): "
                 "the discriminator judges pac rows at once"
             )
-        if self.condition_on is not None and not isinstance(self.condition_on, str):
+        if self.condition_on is not None and not _is_label(self.condition_on):
             raise ConfigError(
-                f"condition_on must be a column name, 'auto' or None, got {self.condition_on!r}"
+                "condition_on must be a column's label (a string or an integer), 'auto' or "
+                f"None, got {self.condition_on!r}"
             )
         if self.strategy is not None and not isinstance(self.strategy, tf.distribute.Strategy):
             raise ConfigError(
@@ -2594,10 +2683,17 @@ class GANConfig:
         self.generator_units = tuple(int(u) for u in self.generator_units)
         self.discriminator_units = tuple(int(u) for u in self.discriminator_units)
         self.seed = None if self.seed is None else int(self.seed)
+        self.condition_on = _label(self.condition_on)
         for name in ("columns", "log_scale", "mode_specific"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, (bool, str)):
-                setattr(self, name, list(value))
+                labels = list(value)
+                odd = [c for c in labels if not _is_label(c)]
+                if odd:
+                    raise ConfigError(
+                        f"{name} must list column labels (strings or integers), got {odd}"
+                    )
+                setattr(self, name, [_label(c) for c in labels])
 
     def to_dict(self) -> dict[str, Any]:
         """The hyperparameters as JSON values (``strategy`` is not saved)."""
@@ -2645,7 +2741,9 @@ class _Run:
         return {"rows": len(self.data), "sha256": hashlib.sha256(self.data.tobytes()).hexdigest()}
 
 
-def _condition_column(transformer: TabularTransformer, condition_on: str | None) -> str | None:
+def _condition_column(
+    transformer: TabularTransformer, condition_on: str | int | None
+) -> str | int | None:
     """The column to condition on: as given, or the categorical one with fewest values."""
     if condition_on is None:
         return None
@@ -2661,7 +2759,7 @@ def _condition_column(transformer: TabularTransformer, condition_on: str | None)
 
 
 def _split(
-    table: pd.DataFrame, validation_size: float, strata: str | None, seed: int
+    table: pd.DataFrame, validation_size: float, strata: str | int | None, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Training rows and the validation slice (stratified by the ``strata`` column)."""
     from sklearn.model_selection import train_test_split
@@ -2704,14 +2802,14 @@ class _ConditionSampler:
     draws the conditions of generated rows.
     """
 
-    column: str
+    column: str | int
     block: tuple[int, int]
     categories: list[Any]
     freqs: list[float]
 
     @classmethod
     def fit(
-        cls, transformer: TabularTransformer, column: str | None, data: np.ndarray
+        cls, transformer: TabularTransformer, column: str | int | None, data: np.ndarray
     ) -> _ConditionSampler | None:
         """The sampler of ``column`` in the encoded training rows (``None``: no condition)."""
         if column is None:
@@ -2754,7 +2852,7 @@ class _ConditionSampler:
         """
         if not isinstance(conditions, dict) or set(conditions) != {self.column}:
             raise ConfigError(
-                f"conditions must be {{'{self.column}': value}}, the column this model is "
+                f"conditions must be {{{self.column!r}: value}}, the column this model is "
                 f"conditioned on, got {conditions!r}"
             )
         value = conditions[self.column]
@@ -2762,7 +2860,7 @@ class _ConditionSampler:
         if not matches:
             known = [c for c in self.categories if c is not None]
             raise ConfigError(
-                f"unknown value {value!r} for '{self.column}': the known values are {known}"
+                f"unknown value {value!r} for {self.column!r}: the known values are {known}"
             )
         return matches[0]
 
@@ -2825,7 +2923,7 @@ class TabularGAN:
     def fit(
         self,
         df: pd.DataFrame,
-        schema: dict[str, str] | None = None,
+        schema: dict[str | int, str] | None = None,
         callbacks: Sequence[keras.callbacks.Callback] | None = None,
         checkpoint_dir: str | os.PathLike | None = None,
         checkpoint_every: int | None = None,
@@ -2889,7 +2987,7 @@ class TabularGAN:
         self._finish(model, run, guard, selection, interrupted)
         return self
 
-    def build(self, df: pd.DataFrame, schema: dict[str, str] | None = None) -> TabularGAN:
+    def build(self, df: pd.DataFrame, schema: dict[str | int, str] | None = None) -> TabularGAN:
         """Fit the preprocessing and build both networks, untrained: ``fit``'s first steps.
 
         For a look at the networks before training (``generator_.summary()``,
@@ -2904,7 +3002,9 @@ class TabularGAN:
         self._noise = keras.random.SeedGenerator(run.seed)
         return self
 
-    def _prepare(self, df: pd.DataFrame, schema: dict[str, str] | None, seed: int | None) -> _Run:
+    def _prepare(
+        self, df: pd.DataFrame, schema: dict[str | int, str] | None, seed: int | None
+    ) -> _Run:
         """Check and encode the table, choose the seed, split off the validation slice."""
         config = self.config
         if keras.backend.backend() != "tensorflow":
@@ -3089,7 +3189,7 @@ class TabularGAN:
         n: int,
         seed: int | None = None,
         chunk_size: int = 16384,
-        conditions: dict[str, Any] | None = None,
+        conditions: dict[str | int, Any] | None = None,
     ) -> pd.DataFrame:
         """Generate ``n`` new rows.
 
@@ -3149,7 +3249,7 @@ class TabularGAN:
             parts.append(rows)
         return self.transformer_.inverse_transform(np.concatenate(parts))
 
-    def _condition_code(self, conditions: dict[str, Any] | None) -> int | None:
+    def _condition_code(self, conditions: dict[str | int, Any] | None) -> int | None:
         """The value asked for in ``conditions`` (``None``: not asked)."""
         if conditions is None:
             return None
@@ -3161,7 +3261,7 @@ class TabularGAN:
         return self._conditions.code(conditions)
 
     @property
-    def condition_column_(self) -> str | None:
+    def condition_column_(self) -> str | int | None:
         """The column the model is conditioned on (``None``: unconditional)."""
         return None if self._conditions is None else self._conditions.column
 
@@ -3171,7 +3271,7 @@ class TabularGAN:
         path: str | os.PathLike,
         chunk_size: int = 100_000,
         seed: int | None = None,
-        conditions: dict[str, Any] | None = None,
+        conditions: dict[str | int, Any] | None = None,
     ) -> Path:
         """Generate ``n`` new rows straight into a CSV or Parquet file, chunk by chunk.
 
@@ -3184,7 +3284,9 @@ class TabularGAN:
         Args:
             n: number of rows; 0 writes the header (CSV) or the schema (Parquet) only.
             path: the file to write; its suffix picks the format, ``.csv`` or
-                ``.parquet``. Missing parent folders are created.
+                ``.parquet``. Missing parent folders are created. Both formats
+                name columns with text: integer labels are read back as ``"0"``,
+                ``"1"``... (``df.columns = df.columns.astype(int)`` restores them).
             chunk_size: rows generated and written per step.
             seed: the same seed gives the same file (for the same ``chunk_size``);
                 one random stream runs through all the chunks. ``None`` continues
@@ -3393,7 +3495,7 @@ def _library_versions() -> dict[str, str]:
 
 
 def _common_columns(
-    real: pd.DataFrame, synthetic: pd.DataFrame, columns: Sequence[str] | None
+    real: pd.DataFrame, synthetic: pd.DataFrame, columns: Sequence[str | int] | None
 ) -> list[str]:
     """The columns to compare; the two tables must have the same ones."""
     _check_frame(real, "the real table")
@@ -3437,7 +3539,7 @@ def _family(values: pd.Series) -> str:
 
 
 def _common_numeric_columns(
-    real: pd.DataFrame, synthetic: pd.DataFrame, columns: Sequence[str] | None
+    real: pd.DataFrame, synthetic: pd.DataFrame, columns: Sequence[str | int] | None
 ) -> list[str]:
     explicit = columns is not None
     columns = _common_columns(real, synthetic, columns)
@@ -3449,7 +3551,7 @@ def _common_numeric_columns(
 
 
 def compare_stats(
-    real: pd.DataFrame, synthetic: pd.DataFrame, columns: Sequence[str] | None = None
+    real: pd.DataFrame, synthetic: pd.DataFrame, columns: Sequence[str | int] | None = None
 ) -> pd.DataFrame:
     """Side-by-side ``describe()`` of the real and synthetic numeric columns.
 
@@ -3464,7 +3566,7 @@ def compare_stats(
 
 
 def ks_test(
-    real: pd.DataFrame, synthetic: pd.DataFrame, columns: Sequence[str] | None = None
+    real: pd.DataFrame, synthetic: pd.DataFrame, columns: Sequence[str | int] | None = None
 ) -> pd.DataFrame:
     """Two-sample Kolmogorov-Smirnov test per numeric column (scipy).
 
@@ -3555,7 +3657,12 @@ class Report:
 
 
 def _sdmetrics_metadata(df: pd.DataFrame) -> dict[str, Any]:
-    """SDMetrics single-table metadata for ``df``, from ``infer_schema``."""
+    """SDMetrics single-table metadata for ``df``, from ``infer_schema``.
+
+    The columns are named by their labels written as text (``str(label)``), as
+    SDMetrics needs: the tables given to it go through ``_with_str_labels``.
+    """
+    df = _with_str_labels(df)
     sdtypes = {
         "integer": "numerical",
         "continuous": "numerical",
@@ -3568,10 +3675,10 @@ def _sdmetrics_metadata(df: pd.DataFrame) -> dict[str, Any]:
         warnings.simplefilter("ignore", ColumnsLeftOutWarning)
         schema = infer_schema(df)
     for column in df.columns:
-        kind = schema.get(str(column), "categorical")
-        columns[str(column)] = {"sdtype": sdtypes[kind]}
+        kind = schema.get(column, "categorical")
+        columns[column] = {"sdtype": sdtypes[kind]}
         if kind == "datetime" and not pd.api.types.is_datetime64_any_dtype(df[column]):
-            columns[str(column)]["datetime_format"] = _date_format(df[column].dropna())
+            columns[column]["datetime_format"] = _date_format(df[column].dropna())
     return {"columns": columns}
 
 
@@ -3655,6 +3762,10 @@ def _quality(
 
     A synthetic column that holds no value (where the real one has values) scores 0
     in each of its details: SDMetrics would leave it out of its mean instead.
+
+    SDMetrics gets the tables with ``str`` labels (``metadata`` names them so, see
+    ``_sdmetrics_metadata``); the details name the columns by their own labels
+    again (``0``, not ``"0"``, for an integer-labelled table).
     """
     from sdmetrics.reports import QualityReport
 
@@ -3662,11 +3773,19 @@ def _quality(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         report.generate(
-            {"table": real}, {"table": synthetic}, {"tables": {"table": metadata}}, verbose=False
+            {"table": _with_str_labels(real)},
+            {"table": _with_str_labels(synthetic)},
+            {"tables": {"table": metadata}},
+            verbose=False,
         )
     shapes, pairs = report.get_details("Column Shapes"), report.get_details("Column Pair Trends")
     shapes = shapes[[c for c in shapes.columns if c != "Table"]].copy()
     pairs = pairs[[c for c in pairs.columns if c != "Table"]].copy()
+    labels = {str(c): _label(c) for c in real.columns}
+    for details, names in ((shapes, ["Column"]), (pairs, ["Column 1", "Column 2"])):
+        for name in names:
+            if name in details:
+                details[name] = details[name].map(lambda c: labels.get(c, c)).astype(object)
     quality = float(report.get_score())
     empty = [c for c in real.columns if synthetic[c].isna().all() and real[c].notna().any()]
     if empty:
@@ -3915,7 +4034,7 @@ def _privacy(
     if holdout is not None:
         if max(len(real), len(synthetic), len(holdout)) > dcr_rows:
             notes.append(f"DCR overfitting protection used {dcr_rows:,} rows of each table")
-        tables = [_rows(t, dcr_rows, seed) for t in (real, synthetic, holdout)]
+        tables = [_with_str_labels(_rows(t, dcr_rows, seed)) for t in (real, synthetic, holdout)]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result["dcr_overfitting_protection"] = float(

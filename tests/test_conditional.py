@@ -252,7 +252,7 @@ def test_selection_is_off_with_too_few_validation_rows(numeric):
         ({"min_protection": 2}, r"min_protection must be in \[0, 1\]"),
         ({"check_every": 0}, "check_every must be a positive integer"),
         ({"beta_2": 1.0}, r"beta_2 must be in \[0, 1\)"),
-        ({"condition_on": 3}, "condition_on must be a column name, 'auto' or None"),
+        ({"condition_on": 3.5}, "condition_on must be a column.s label"),
     ],
 )
 def test_selection_settings_are_checked(kwargs, message):
