@@ -2568,8 +2568,10 @@ def _epochs_per_call(nb_epochs: int, steps_per_epoch: int, target_steps: int = 2
 class GANConfig:
     """Every hyperparameter of ``TabularGAN``: its default and its check, written once here.
 
-    ``TabularGAN(**kwargs)`` takes these fields as keyword arguments. The defaults
-    won ``benchmarks/quality.py`` (see ``BENCHMARKS.md``): a Wasserstein GAN with
+    ``TabularGAN(**kwargs)`` takes these fields as keyword arguments.
+    ``latent_dim=100``, ``nb_epochs=10000`` and ``batch_size=128`` are the seed
+    README's documented values; the rest won ``benchmarks/quality.py`` (see
+    ``BENCHMARKS.md``): a Wasserstein GAN with
     gradient penalty, PacGAN with 2 rows, both networks conditioned on a
     categorical column, ``log1p`` for skewed counts, and model selection on a
     validation slice. ``SEED_CONFIG`` holds the seed README's GAN.
@@ -2622,9 +2624,9 @@ class GANConfig:
             Not saved: a model trained with a strategy loads and samples without one.
     """
 
-    latent_dim: int = 32
+    latent_dim: int = 100
     nb_epochs: int = 10000
-    batch_size: int = 64
+    batch_size: int = 128
     generator_units: Sequence[int] = (128, 128)
     discriminator_units: Sequence[int] = (128, 128)
     learning_rate: float = 2e-4

@@ -187,6 +187,7 @@ CONFIGS: dict[str, Callable[[int], object]] = {
         batch_size=128,
     ),
     "no-selection-5k": gan(validation_size=0.0, nb_epochs=5000),
+    "latent100-batch128": gan(latent_dim=100, batch_size=128),
     "validation-0.3": gan(validation_size=0.3),
     "validation-0.4": gan(validation_size=0.4),
     # A smooth density model per class, as a reference for the DCR/quality trade-off.

@@ -383,3 +383,16 @@ def test_bad_sample_arguments_are_refused(fitted_gan, kwargs, message):
 def test_numpy_integers_are_integers(fitted_gan):
     rows = fitted_gan.sample(np.int64(7), seed=np.int64(3), chunk_size=np.int32(4))
     pd.testing.assert_frame_equal(rows, fitted_gan.sample(7, seed=3, chunk_size=4))
+
+
+def test_the_defaults_are_the_seed_readmes_documented_values():
+    import json
+
+    expected = {"latent_dim": 100, "nb_epochs": 10000, "batch_size": 128}
+    config = dgu.TabularGAN().get_config()
+    assert {key: config[key] for key in expected} == expected
+    notebook = json.loads((Path(__file__).parent.parent / "explore.ipynb").read_text())
+    cell = next(c for c in notebook["cells"] if "parameters" in c["metadata"].get("tags", []))
+    values = {}
+    exec("".join(cell["source"]), {}, values)  # the parameters cell: assignments only
+    assert {k: values[k.upper()] for k in expected} == expected
