@@ -82,7 +82,7 @@ def test_batch_smaller_than_pac_is_refused():
 
 def test_auto_condition_is_the_categorical_column(conditional_gan):
     assert conditional_gan.condition_column_ == "App"
-    assert conditional_gan.generator_.input_shape == (None, 32 + 8)  # noise + one-hot App
+    assert conditional_gan.generator_.input_shape == (None, conditional_gan.latent_dim + 8)
 
 
 @pytest.mark.parametrize("app", ["Netflix", "WhatsApp", "8 Ball Pool"])
