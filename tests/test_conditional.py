@@ -304,3 +304,16 @@ def test_a_condition_column_renamed_in_the_specs_only_is_refused_at_load(conditi
     (folder / "model.json").write_text(json.dumps(state))
     with pytest.raises(dgu.ModelFileError, match=r"model\.json' is corrupted: column 'App'"):
         dgu.TabularGAN.load(folder)
+
+
+def test_condition_shares_that_do_not_match_the_values_are_refused_at_load(
+    conditional_gan, tmp_path
+):
+    import json
+
+    folder = conditional_gan.save(tmp_path / "model")
+    state = json.loads((folder / "model.json").read_text())
+    state["condition_freqs"] = state["condition_freqs"][:3]
+    (folder / "model.json").write_text(json.dumps(state))
+    with pytest.raises(dgu.ModelFileError, match=r"condition_freqs .* do not match the 8 values"):
+        dgu.TabularGAN.load(folder)

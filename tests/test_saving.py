@@ -230,3 +230,12 @@ def test_sampled_rows_keep_nullable_categorical_and_tz_aware_dtypes(tmp_path):
     assert rows.isna().any()[["count", "flag", "label"]].all()
     loaded = dgu.TabularGAN.load(gan.save(tmp_path / "m"))
     pd.testing.assert_frame_equal(loaded.sample(200, seed=0), rows)
+
+
+def test_a_history_whose_epochs_are_not_whole_numbers_is_refused_at_load(saved, tmp_path):
+    folder = _copy(saved, tmp_path)
+    history = pd.read_csv(folder / "history.csv")
+    history["epoch"] = history["epoch"] + 0.5
+    history.to_csv(folder / "history.csv", index=False)
+    with pytest.raises(dgu.ModelFileError, match="its epochs are not whole numbers"):
+        dgu.TabularGAN.load(folder)
