@@ -4414,10 +4414,18 @@ def plot_gan_overview(
     generator: keras.Model,
     discriminator: keras.Model,
     path: str | os.PathLike | None = None,
+    latent_dim: int | None = None,
 ) -> Any:
     """Draw the GAN: noise -> generator -> rows -> discriminator <- real rows.
 
     The boxes list each network's layers, read from the models themselves.
+
+    Args:
+        generator: the generator.
+        discriminator: the discriminator.
+        path: where to save the PNG, if given.
+        latent_dim: the noise's size, when the generator's input also holds a
+            condition (``TabularGAN.latent_dim``); ``None``: the whole input is noise.
 
     Returns:
         The matplotlib Figure (also saved as PNG at ``path`` if given).
@@ -4445,12 +4453,15 @@ def plot_gan_overview(
         if label:
             ax.text((x0 + x1) / 2, (y0 + y1) / 2 + 0.15, label, ha="center", fontsize=8.5)
 
-    latent_dim = generator.input_shape[-1]
-    n_features = generator.output_shape[-1]
+    width, n_features = generator.input_shape[-1], generator.output_shape[-1]
+    latent_dim = width if latent_dim is None else latent_dim
+    noise = [f"N(0, 1)^{latent_dim}"]
+    if width > latent_dim:
+        noise.append(f"+ condition ({width - latent_dim})")
     gen_rows, disc_rows = _layer_rows(generator), _layer_rows(discriminator)
     height = 1.0 + 0.33 * max(len(gen_rows), len(disc_rows))
     bottom = 2.55 - height / 2
-    box(0.1, 1.9, 1.7, 1.3, "Noise z", [f"N(0, 1)^{latent_dim}"], "#eeeeee")
+    box(0.1, 1.9, 1.7, 1.3, "Noise z", noise, "#eeeeee")
     box(2.4, bottom, 3.0, height, "Generator", gen_rows, "#ffe0b3")
     box(6.0, 1.9, 1.5, 1.3, "Synthetic", [f"{n_features} values"], "#ffe0b3")
     box(6.0, 3.7, 1.5, 1.3, "Real rows", [f"{n_features} values"], "#cfe2f3")

@@ -58,6 +58,13 @@ def test_plot_gan_overview_lists_the_output_heads():
     plt.close(fig)
 
 
+def test_plot_gan_overview_tells_noise_from_condition():
+    gen = dgu.build_generator(latent_dim=16, n_features=12, n_conditions=8)
+    fig = dgu.plot_gan_overview(gen, dgu.build_discriminator(n_features=20), latent_dim=16)
+    assert {"N(0, 1)^16", "+ condition (8)", "Input (24)"} <= set(_texts(fig))
+    plt.close(fig)
+
+
 def test_plot_distributions_draws_each_kind(screentime):
     syn = screentime.sample(120, random_state=1)
     fig = dgu.plot_distributions(screentime, syn)
