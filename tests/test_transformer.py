@@ -448,6 +448,10 @@ def test_spec_looks_a_column_up_by_name(screentime):
         (pd.to_timedelta([1, 2, 3], unit="h"), r"'v' holds durations.*dt\.total_seconds\(\)"),
         ([Decimal("1.5"), Decimal("2"), None], r"'v' holds Decimal values.*astype\(float\)"),
         ([dt.date(2024, 1, 1), dt.date(2024, 1, 2)], r"holds date values.*pd\.to_datetime"),
+        (
+            [dt.datetime(2300, 1, 1), dt.datetime(2301, 6, 1)],
+            r"holds datetime values.*\.astype\(str\) after the year 2262",
+        ),
         ([[1, 2], [3], [4, 5]], r"'v' holds list values.*df\['v'\]\.astype\(str\)"),
     ],
 )
