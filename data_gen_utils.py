@@ -1216,6 +1216,8 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         bad = {c: k for c, k in overrides.items() if k not in KINDS}
         if bad:
             raise SchemaError(f"schema has unknown kinds {bad}: use one of {list(KINDS)}")
+        for column in overrides:  # infer_schema checks the other columns
+            _check_storable(df[column])
         rest = [c for c in df.columns if c not in overrides]
         inferred = infer_schema(df[rest], self.max_categories) if rest else {}
         schema = {_label(c): overrides.get(c, inferred.get(c)) for c in df.columns}
@@ -1232,7 +1234,6 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             raise InvalidDataError(
                 f"column {name!r} is entirely missing: drop it (df.drop(columns=[{name!r}]))"
             )
-        _check_storable(values)
         if present.nunique() == 1:
             warnings.warn(
                 f"column {name!r} holds one value ({present.iloc[0]!r}): it is kept and "
@@ -1246,12 +1247,11 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                     f"column {name!r} has {present.nunique()} categories, more than "
                     f"max_categories={self.max_categories}: leave it out or raise max_categories"
                 )
-            # In a column of mixed objects, pandas' unique() takes True and 1 for one value.
-            mixed = pd.api.types.is_object_dtype(present)
-            firsts: dict[str, Any] = {}
-            for value in present.tolist() if mixed else present.unique().tolist():
-                firsts.setdefault(_category_key(value), _json_value(value))
-            categories = sorted(firsts.values(), key=lambda v: (str(type(v)), v))
+            # One value per category key (pandas' unique() takes True and 1 for one).
+            firsts = present[~pd.Index(_category_keys(present)).duplicated()]
+            categories = sorted(
+                (_json_value(v) for v in firsts.tolist()), key=lambda v: (str(type(v)), v)
+            )
             if len(present) < len(values):
                 categories.append(None)
             if isinstance(values.dtype, pd.CategoricalDtype):
@@ -3869,7 +3869,7 @@ class _DcrSpace:
             kind = self._kind(values)
             self.kinds[column] = kind
             if kind[0] == "category":
-                self.categories[column] = pd.Index(pd.unique(self._keys(values)))
+                self.categories[column] = pd.Index(pd.unique(_category_keys(values)))
                 continue
             numbers = self._numbers(values, kind)
             present = numbers[~np.isnan(numbers)]
@@ -3899,10 +3899,6 @@ class _DcrSpace:
             dtype=float, na_value=np.nan
         )
 
-    @staticmethod
-    def _keys(values: pd.Series) -> np.ndarray:
-        return _category_keys(values)
-
     def encode(self, df: pd.DataFrame) -> np.ndarray:
         """The rows of ``df`` (which has the fitted table's columns) as vectors.
 
@@ -3915,7 +3911,7 @@ class _DcrSpace:
             values = df[column]
             if column in self.categories:
                 known = self.categories[column]
-                codes = known.get_indexer(self._keys(values))
+                codes = known.get_indexer(_category_keys(values))
                 codes[codes < 0] = len(known)  # the "unseen" cell
                 cells = np.zeros((len(df), len(known) + 1))
                 cells[np.arange(len(df)), codes] = 0.5
