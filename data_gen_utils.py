@@ -94,6 +94,7 @@ __all__ = [
     "ModelFileError",
     "NotFittedError",
     "OutputFileError",
+    "ProtectionWarning",
     "ReadWarning",
     "Report",
     "SchemaError",
@@ -236,6 +237,10 @@ def _check_units(name: str, value: Any) -> None:
 
 class ColumnsLeftOutWarning(UserWarning):
     """Some columns of the table are not modelled; the message names them and says why."""
+
+
+class ProtectionWarning(UserWarning):
+    """No model-selection check reached ``min_protection``: the safest one was kept."""
 
 
 class ConstantColumnWarning(UserWarning):
@@ -684,9 +689,11 @@ def infer_schema(df: pd.DataFrame, max_categories: int = 1000) -> dict[str | int
     Numbers are ``"integer"`` when every value is whole, else ``"continuous"``;
     ``True``/``False`` are ``"boolean"``; dates (``datetime64`` or strings in one
     date format) are ``"datetime"``; other values are ``"categorical"``. A column
-    that cannot be modelled (every value distinct, as IDs and free text are, or
-    more than ``max_categories`` values) is left out, with a
-    ``ColumnsLeftOutWarning`` that says why.
+    that cannot be modelled is left out, with a ``ColumnsLeftOutWarning`` that
+    says why: text whose values mostly occur once (IDs, names, free text: more
+    than half its rows hold a value no other row has), which would make each
+    synthetic row a pointer to one training row, and text with more than
+    ``max_categories`` values.
 
     Args:
         df: the table.
@@ -720,6 +727,10 @@ def infer_schema(df: pd.DataFrame, max_categories: int = 1000) -> dict[str | int
     return schema
 
 
+_MOSTLY_UNIQUE = 0.5
+"""A text column whose values occur once in more than this share of its rows is left out."""
+
+
 def _infer_kind(values: pd.Series, max_categories: int) -> tuple[str | None, str]:
     name = _label(values.name)
     present = values.dropna()
@@ -745,6 +756,12 @@ def _infer_kind(values: pd.Series, max_categories: int) -> tuple[str | None, str
     n_unique = present.nunique()
     if n_unique == len(present) and len(present) >= 20:
         return None, "every value is distinct (an ID or free text)"
+    once = int((present.value_counts() == 1).sum())
+    if len(present) >= 20 and once > _MOSTLY_UNIQUE * len(present):
+        return None, (
+            f"{once} of its {len(present)} values occur once (names, IDs or free text): "
+            "as categories, each would tie a synthetic row to the one training row that has it"
+        )
     if n_unique > max_categories:
         return None, f"{n_unique} distinct values, more than max_categories={max_categories}"
     return "categorical", ""
@@ -973,6 +990,15 @@ class ColumnSpec:
         modes: mode-specific normalisation: ``{"weights", "means", "stds"}`` lists.
         levels: a ``category`` dtype's categories, in order, used or not.
         ordered: a ``category`` dtype is ordered.
+        decimals: numeric: the column's precision, the fewest decimals that write
+            every value exactly; decoded numbers are rounded to it. ``None``: full
+            precision (or not learned).
+        atoms: numeric: the values that each hold at least ``atom_share`` of the
+            column's rows (zeros, round numbers, a column's few levels), in
+            increasing order; a one-hot block says which one a row holds, or
+            ``other``. ``None``: no atoms (or not learned).
+        other: numeric with atoms: some values are not atoms, so the block has a
+            last ``other`` entry, decoded from the continuous part.
     """
 
     name: str | int
@@ -990,6 +1016,9 @@ class ColumnSpec:
     modes: dict[str, list[float]] | None = None
     levels: list[Any] | None = None
     ordered: bool = False
+    decimals: int | None = None
+    atoms: list[float] | None = None
+    other: bool = True
 
     @property
     def is_categorical(self) -> bool:
@@ -1003,6 +1032,8 @@ class ColumnSpec:
         blocks = [(1, "tanh")]
         if self.modes is not None:
             blocks.append((len(self.modes["means"]), "softmax"))
+        if self.atoms is not None:
+            blocks.append((len(self.atoms) + self.other, "softmax"))
         if self.missing:
             blocks.append((2, "softmax"))
         return blocks
@@ -1012,7 +1043,8 @@ class ColumnSpec:
 
         A categorical column has ``categories``; a numeric or date column has
         ``missing``, ``min``, ``max`` and ``fill``, a date column ``format``,
-        ``origin`` and ``unit`` too; ``log`` and ``modes`` only when used.
+        ``origin`` and ``unit`` too; ``log``, ``modes``, ``decimals`` and
+        ``atoms`` (with ``other``) only when used.
         """
         state: dict[str, Any] = {"name": self.name, "kind": self.kind, "dtype": self.dtype}
         if self.categories is not None:
@@ -1027,6 +1059,10 @@ class ColumnSpec:
         state.update(missing=self.missing, min=self.min, max=self.max, fill=self.fill)
         if self.modes is not None:
             state["modes"] = {key: list(values) for key, values in self.modes.items()}
+        if self.decimals is not None:
+            state["decimals"] = self.decimals
+        if self.atoms is not None:
+            state.update(atoms=list(self.atoms), other=self.other)
         return state
 
     @classmethod
@@ -1066,13 +1102,20 @@ class ColumnSpec:
                 f"{what} has name {state['name']!r}: a column's name is a string or an integer"
             )
         numbers = {key: state[key] for key in ("min", "max", "fill") if key in state}
-        bad = [
-            key
-            for key, value in numbers.items()
-            if isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not math.isfinite(value)
-        ]
+        bad = [key for key, value in numbers.items() if not _finite_number(value)]
+        atoms = state.get("atoms")
+        if atoms is not None and not (
+            isinstance(atoms, list)
+            and atoms
+            and all(_finite_number(v) for v in atoms)
+            and isinstance(state.get("other", True), bool)
+        ):
+            bad.append("atoms")
+        decimals = state.get("decimals")
+        if decimals is not None and not (
+            isinstance(decimals, int) and not isinstance(decimals, bool) and 0 <= decimals <= 15
+        ):
+            bad.append("decimals")
         if bad:
             raise ModelFileError(f"{what} has non-finite or non-numeric {bad}")
         state = dict(state, name=_label(state["name"]))
@@ -1081,6 +1124,11 @@ class ColumnSpec:
         if state.get("modes") is not None:
             state["modes"] = {key: list(values) for key, values in state["modes"].items()}
         return cls(**state)
+
+
+def _finite_number(value: Any) -> bool:
+    """Whether a JSON value is a finite number (not a boolean)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 class TabularTransformer(TransformerMixin, BaseEstimator):
@@ -1095,7 +1143,15 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
       (``BayesianGaussianMixture``) finds the column's modes; a value becomes its
       most likely mode (a one-hot block) and its distance to that mode's mean in
       units of 4 standard deviations. With ``log_scale``, ``log1p`` first, for
-      skewed non-negative counts (back: ``expm1``).
+      skewed non-negative counts (back: ``expm1``). With ``precision``, each
+      continuous column's precision (its fewest decimals) is learned, and decoded
+      numbers are rounded to it. With ``atom_share``, the values that each hold
+      at least that share of a numeric column's rows (its atoms: zeros, round
+      numbers, a column's few levels) get a one-hot block next to the continuous
+      part, as CTGAN's and RDT's encodings give categories a block of their own;
+      back: the atom itself, or, for ``other``, the continuous part. So synthetic
+      numbers hit the atoms at the real rate, stay on the column's grid, and
+      ``inverse_transform(transform(df))`` gives ``df`` back exactly.
     - ``datetime``: days (or seconds, when times of day occur) since the earliest
       date, then scaled like a number; back: dates in the training range, in the
       original format (``datetime64`` or the same strings).
@@ -1120,6 +1176,11 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         log_scale: numeric columns to take ``log1p`` of before scaling: ``"auto"``
             for the non-negative ones whose skewness is above 1, ``True`` for all
             non-negative ones, a list of names, or ``False`` (the seed's scaling).
+        precision: learn each continuous column's precision and round decoded
+            numbers to it (see ``ColumnSpec.decimals``); ``False``: the seed's
+            full-precision floats.
+        atom_share: the least share of a numeric column's rows a value needs to
+            be an atom (see ``ColumnSpec.atoms``); ``None``: no atoms.
         max_fit_rows: fit on a random sample of at most this many rows (seeded);
             ``None``: on every row. Values outside the sample's range are clipped
             to it by ``transform``; a category the sample missed is an error there.
@@ -1135,6 +1196,8 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         mode_specific: bool | Sequence[str] = False,
         max_modes: int = 10,
         log_scale: bool | str | Sequence[str] = False,
+        precision: bool = False,
+        atom_share: float | None = None,
         max_fit_rows: int | None = None,
         chunk_rows: int = 100_000,
     ):
@@ -1144,6 +1207,8 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         self.mode_specific = mode_specific
         self.max_modes = max_modes
         self.log_scale = log_scale
+        self.precision = precision
+        self.atom_share = atom_share
         self.max_fit_rows = max_fit_rows
         self.chunk_rows = chunk_rows
 
@@ -1158,6 +1223,9 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         _check_frame(df)
         _check_integer("max_fit_rows", self.max_fit_rows, minimum=2, none_ok=True)
         _check_integer("chunk_rows", self.chunk_rows, minimum=2)
+        _check_flag("precision", self.precision)
+        if self.atom_share is not None:
+            _check_number("atom_share", self.atom_share, 0, 1, closed="right")
         df = self._select_columns(df)
         if self.max_fit_rows is not None and len(df) > self.max_fit_rows:
             logger.info("fitting the preprocessing on %d of %d rows", self.max_fit_rows, len(df))
@@ -1260,6 +1328,7 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                 return ColumnSpec(name, kind, dtype, categories, levels=levels, ordered=ordered)
             return ColumnSpec(name, kind, dtype, categories=categories)
         dates: dict[str, Any] = {}
+        structure: dict[str, Any] = {}
         log = False
         if kind == "datetime":
             dates, parsed = self._fit_dates(values)
@@ -1267,6 +1336,7 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         else:
             numbers = self._numbers(values, kind)
             _check_scalable(values, numbers)
+            structure = self._fit_structure(numbers[~np.isnan(numbers)], kind, dtype)
             log = self._wants_log(name, numbers)
             if log:
                 numbers = np.log1p(numbers)
@@ -1275,7 +1345,11 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             self.mode_specific is True
             or (not isinstance(self.mode_specific, bool) and name in self.mode_specific)
         ):
-            modes = self._fit_modes(numbers[~np.isnan(numbers)])
+            present = numbers[~np.isnan(numbers)]
+            if structure.get("atoms") and structure["other"]:  # the modes of the rest
+                rest = present[~np.isin(np.expm1(present) if log else present, structure["atoms"])]
+                present = rest if len(rest) >= 2 else present
+            modes = self._fit_modes(present)
         return ColumnSpec(
             name,
             kind,
@@ -1287,7 +1361,21 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             log=log,
             modes=modes,
             **dates,
+            **structure,
         )
+
+    def _fit_structure(self, present: np.ndarray, kind: str, dtype: str) -> dict[str, Any]:
+        """A numeric column's ``decimals`` and ``atoms`` (see ``ColumnSpec``), as asked."""
+        structure: dict[str, Any] = {}
+        if self.precision and kind == "continuous" and dtype.lower().startswith("float"):
+            structure["decimals"] = _decimals(present)
+        if self.atom_share is not None:
+            values, counts = np.unique(present, return_counts=True)
+            atom = (counts >= self.atom_share * len(present)) & (counts >= 2)
+            if atom.any():
+                structure["atoms"] = values[atom].tolist()
+                structure["other"] = bool(not atom.all())
+        return structure
 
     def _wants_log(self, name: str | int, numbers: np.ndarray) -> bool:
         """Whether to take ``log1p`` of this column's numbers (see ``log_scale``)."""
@@ -1491,8 +1579,10 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                 numbers = self._dates_to_numbers(dates, spec.origin, spec.unit)
             else:
                 numbers = self._numbers(values, spec.kind)
-            if spec.kind != "continuous" and spec.modes is None:
-                numbers = numbers + shift
+            raw = numbers
+            step = _step(spec)
+            if step and spec.modes is None:
+                numbers = numbers + shift * step
             if spec.log:
                 numbers = np.log1p(np.maximum(numbers, -0.5))
             absent = np.isnan(numbers)
@@ -1501,6 +1591,8 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                 blocks.extend(_encode_modes(filled, spec.modes))
             else:
                 blocks.append(np.clip(encoder.transform(filled.reshape(-1, 1)), -1.0, 1.0))
+            if spec.atoms is not None:
+                blocks.append(_encode_atoms(raw, spec))
             if spec.missing:
                 blocks.append(np.stack([~absent, absent], axis=1).astype(float))
         return np.concatenate(blocks, axis=1)
@@ -1539,6 +1631,15 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                 numbers = np.expm1(numbers)
             if spec.kind != "continuous":
                 numbers = np.rint(numbers)
+            elif spec.decimals is not None:
+                numbers = np.round(numbers, spec.decimals)
+            if spec.atoms is not None:
+                width = len(spec.atoms) + spec.other
+                chosen = np.argmax(x[:, start : start + width], axis=1)
+                start += width
+                atoms = np.array(spec.atoms)
+                is_atom = chosen < len(atoms)
+                numbers = np.where(is_atom, atoms[np.minimum(chosen, len(atoms) - 1)], numbers)
             if spec.missing:
                 absent = np.argmax(x[:, start : start + 2], axis=1) == 1
                 start += 2
@@ -1559,7 +1660,7 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
     def to_dict(self) -> dict[str, Any]:
         """The fitted state as plain JSON-able values."""
         self._check_fitted()
-        return {
+        state = {
             "max_categories": self.max_categories,
             "mode_specific": self.mode_specific
             if isinstance(self.mode_specific, bool)
@@ -1570,8 +1671,10 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             else list(self.log_scale),
             "max_fit_rows": self.max_fit_rows,
             "chunk_rows": self.chunk_rows,
-            "specs": [spec.to_dict() for spec in self.specs_],
         }
+        if self.precision or self.atom_share is not None:  # newer options, when used
+            state.update(precision=self.precision, atom_share=self.atom_share)
+        return {**state, "specs": [spec.to_dict() for spec in self.specs_]}
 
     @classmethod
     def from_dict(cls, state: dict[str, Any]) -> TabularTransformer:
@@ -1589,6 +1692,8 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             mode_specific=state.get("mode_specific", False),
             max_modes=state.get("max_modes", 10),
             log_scale=state.get("log_scale", False),
+            precision=state.get("precision", False),
+            atom_share=state.get("atom_share"),
             max_fit_rows=state.get("max_fit_rows"),
             chunk_rows=state.get("chunk_rows", 100_000),
         )
@@ -1621,6 +1726,42 @@ def _check_scalable(values: pd.Series, numbers: np.ndarray) -> None:
             f"column {name!r} spans {low:g} to {high:g}, too wide a range to scale: "
             f"rescale it first (e.g. df[{name!r}] / 1e300)"
         )
+
+
+_MAX_DECIMALS = 8
+"""Most decimals a column's precision may have; beyond, numbers keep full precision."""
+
+
+def _decimals(present: np.ndarray) -> int | None:
+    """The fewest decimals (0 to ``_MAX_DECIMALS``) that write every value exactly, or None."""
+    for decimals in range(_MAX_DECIMALS + 1):
+        if np.array_equal(np.round(present, decimals), present):
+            return decimals
+    return None
+
+
+def _step(spec: ColumnSpec) -> float | None:
+    """The grid a column's values sit on: 1 for integers and dates, else its precision."""
+    if spec.kind != "continuous":
+        return 1.0
+    return None if spec.decimals is None else 10.0**-spec.decimals
+
+
+def _encode_atoms(numbers: np.ndarray, spec: ColumnSpec) -> np.ndarray:
+    """One-hot of the atom each value is, or of ``other`` (also for missing values).
+
+    Without ``other``, a value that is no atom (a missing value, or one ``fit``
+    did not see) takes the nearest atom.
+    """
+    atoms = np.array(spec.atoms)
+    position = np.clip(np.searchsorted(atoms, numbers), 0, len(atoms) - 1)
+    is_atom = atoms[position] == numbers
+    if spec.other:
+        chosen = np.where(is_atom, position, len(atoms))
+    else:
+        filled = np.where(np.isnan(numbers), atoms[len(atoms) // 2], numbers)
+        chosen = np.argmin(np.abs(filled[:, None] - atoms[None, :]), axis=1)
+    return np.eye(len(atoms) + spec.other)[chosen]
 
 
 def _encode_modes(numbers: np.ndarray, modes: dict[str, list[float]]) -> list[np.ndarray]:
@@ -2299,19 +2440,23 @@ class _ModelSelection(keras.callbacks.Callback):
     - ``fidelity``: SDMetrics' ``QualityReport`` score of the sample against all
       the real rows, training and validation (column shapes and pair trends);
     - ``protection``: SDMetrics' ``DCROverfittingProtection`` with the validation
-      rows as the holdout: ``min(1, 2 * (1 - p))``, ``p`` the share of sampled rows
-      nearer to a training row than to a validation row, with as many training
-      rows as validation rows (the mean over ``n_subsets`` random subsets of the
-      training rows): 1 when the sample is no nearer to the training rows than
-      new real rows are, down to 0 as it copies them. Distances are SDMetrics'
-      DCR ones: each column's absolute difference over its range, or 0/1 for
-      categories.
+      rows as the holdout, calibrated to unequal halves: ``p`` is the share of
+      sampled rows nearer to a training row than to a validation row (ties count
+      half), against every training row, so a copy of any training row counts;
+      a fresh sample of the same population is nearer to the training rows with
+      probability ``p0 = n_train / (n_train + n_valid)``, and the protection is
+      ``min(1, (1 - p) / (1 - p0))``: about 1 for rows as new as real ones, 0 for
+      a sample that copies training rows. With equal halves it is SDMetrics'
+      ``min(1, 2 * (1 - p))``. Distances are SDMetrics' DCR ones: each column's
+      absolute difference over its range, or 0/1 for categories.
 
-    The rule never buys fidelity with copying: a check can become the best only if
-    its protection is at least ``min_protection``; among those, the highest
-    fidelity wins. Training stops after ``patience`` checks without a new best, and
-    the best weights are put back when training ends (also after an early stop or
-    an interruption, through ``restore``).
+    The rule never buys fidelity with copying: among the checks whose protection
+    is at least ``min_protection``, the highest fidelity wins; until one reaches
+    it, the most protected check is the best, and if none does by the end, the
+    model keeps that one with a ``ProtectionWarning``. Training stops after
+    ``patience`` checks without a new best, and the best weights are put back when
+    training ends (also after an early stop or an interruption, through
+    ``restore``).
 
     Args:
         sample: ``sample(noise_seed) -> DataFrame`` of ``n_samples`` rows from the
@@ -2334,7 +2479,6 @@ class _ModelSelection(keras.callbacks.Callback):
         min_protection: float = 0.8,
         patience: int = 10,
         seed: int = 0,
-        n_subsets: int = 5,
     ):
         super().__init__()
         self.sample = sample
@@ -2349,26 +2493,22 @@ class _ModelSelection(keras.callbacks.Callback):
         self._real = pd.concat([self.train, self.valid], ignore_index=True)
         self._metadata = _sdmetrics_metadata(self._real)
         self._distances = _DcrSpace(self._real)
-        train_x = self._distances.encode(self.train)
+        self._train_x = self._distances.encode(self.train)
         self._valid_x = self._distances.encode(self.valid)
-        rng = np.random.default_rng(seed)
-        size = min(len(self.train), len(self.valid))
-        self._train_subsets = [
-            train_x[rng.choice(len(train_x), size, replace=False)] for _ in range(n_subsets)
-        ]
+        self._expected = len(self.train) / len(self._real)
 
     def score(self, synthetic: pd.DataFrame) -> dict[str, float]:
         """``fidelity`` and ``protection`` of a sample (see the class docstring)."""
         fidelity = _quality(self._real, synthetic, self._metadata, notes=[])[0]
+        return {"fidelity": fidelity, "protection": self.protection(synthetic)}
+
+    def protection(self, synthetic: pd.DataFrame) -> float:
+        """The calibrated DCR protection of a sample (see the class docstring)."""
         rows = self._distances.encode(synthetic)
+        to_train = self._distances.nearest(self._train_x, rows)
         to_valid = self._distances.nearest(self._valid_x, rows)
-        protection = np.mean(
-            [
-                min(1.0, 2.0 * (1.0 - np.mean(self._distances.nearest(subset, rows) < to_valid)))
-                for subset in self._train_subsets
-            ]
-        )
-        return {"fidelity": fidelity, "protection": float(protection)}
+        nearer = np.mean(to_train < to_valid) + 0.5 * np.mean(to_train == to_valid)
+        return float(min(1.0, (1.0 - nearer) / (1.0 - self._expected)))
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         """At a check: score a sample, keep the weights if best, stop if no longer improving."""
@@ -2377,14 +2517,26 @@ class _ModelSelection(keras.callbacks.Callback):
             return
         record = {"epoch": done, **self.score(self.sample(self.seed))}
         self.records.append(record)
-        if record["protection"] >= self.min_protection and (
-            self.best is None or record["fidelity"] > self.best["fidelity"]
-        ):
+        if self._better(record, self.best):
             self.best = record
             self.best_weights = self.model.snapshot()
         since_best = len(self.records) - 1 - self._best_index()
         if self.patience and since_best >= self.patience:
             self.model.stop_training = True
+
+    def _better(self, record: dict[str, float], than: dict[str, float] | None) -> bool:
+        """Whether ``record`` beats ``than``: protected first, then the most faithful.
+
+        Until a check reaches ``min_protection``, the most protected one is the best.
+        """
+        if than is None:
+            return True
+        safe, was_safe = (r["protection"] >= self.min_protection for r in (record, than))
+        if safe != was_safe:
+            return safe
+        if safe:
+            return record["fidelity"] > than["fidelity"]
+        return (record["protection"], record["fidelity"]) > (than["protection"], than["fidelity"])
 
     def _best_index(self) -> int:
         if self.best is None:
@@ -2392,11 +2544,21 @@ class _ModelSelection(keras.callbacks.Callback):
         return next(i for i, r in enumerate(self.records) if r is self.best)
 
     def on_train_end(self, logs: dict | None = None) -> None:
-        """Put the best weights back."""
+        """Put the best weights back; warn if no check reached ``min_protection``."""
         self.restore()
+        if self.best is not None and self.best["protection"] < self.min_protection:
+            warnings.warn(
+                f"no model-selection check reached min_protection={self.min_protection:g}: "
+                f"the model keeps the safest check, epoch {int(self.best['epoch'])} "
+                f"(protection {self.best['protection']:.2f}), whose rows sit nearer to the "
+                "training rows than new real rows do. Fit on more rows, lower "
+                "min_protection, or check the table for near-duplicate rows",
+                ProtectionWarning,
+                stacklevel=2,
+            )
 
     def restore(self) -> None:
-        """Put back the best-scored weights (nothing if no check qualified)."""
+        """Put back the best check's weights (nothing before the first check)."""
         if self.best_weights is not None:
             self.model.restore_snapshot(self.best_weights)
 
@@ -2553,6 +2715,17 @@ def _resume_state(
     return saved
 
 
+CHECK_STEPS = 100
+"""Training steps between two model-selection checks with ``check_every="auto"``."""
+
+
+def _nearest_divisor(number: int, target: float) -> int:
+    """The divisor of ``number`` nearest to ``target`` on a log scale (the smaller on a tie)."""
+    small = [d for d in range(1, math.isqrt(number) + 1) if number % d == 0]
+    divisors = sorted({*small, *(number // d for d in small)})
+    return min(divisors, key=lambda d: (abs(math.log(d / max(target, 1.0))), d))
+
+
 def _epochs_per_call(nb_epochs: int, steps_per_epoch: int, target_steps: int = 256) -> int:
     """Largest divisor of ``nb_epochs`` whose steps fit in about ``target_steps``."""
     limit = max(1, target_steps // steps_per_epoch)
@@ -2599,12 +2772,20 @@ class GANConfig:
             skewed non-negative ones; see ``TabularTransformer``).
         mode_specific: numeric columns encoded with CTGAN's mode-specific
             normalisation (``True`` for all, or a list); ``False``: min-max.
+        precision: round synthetic numbers to each continuous column's precision
+            (its fewest decimals), learned in ``fit``.
+        atom_share: the least share of a numeric column's rows a value needs to
+            be modelled as an atom, a category of its own next to the continuous
+            part (zeros, round numbers, few levels); ``None``: no atoms.
         dequantize: train on integers and dates spread uniformly over their unit
             (``TabularTransformer.dequantization_bounds``), so the networks learn a
             density rather than the training rows' exact values.
         validation_size: share of the rows kept out of training to select the
             model (``_ModelSelection``); 0 trains on every row for ``nb_epochs``.
-        check_every: data epochs between two model-selection checks.
+        check_every: data epochs between two model-selection checks; ``"auto"``:
+            about ``CHECK_STEPS`` training steps, whatever the table's size (the
+            divisor of ``nb_epochs`` nearest to that, so that one Keras epoch still
+            holds several data epochs).
         patience: checks without a better model before training stops.
         min_protection: least protection (DCR, see the glossary) a model needs to
             be kept.
@@ -2637,9 +2818,11 @@ class GANConfig:
     condition_on: str | int | None = "auto"
     log_scale: bool | str | Sequence[str] = "auto"
     mode_specific: bool | Sequence[str] = False
+    precision: bool = True
+    atom_share: float | None = 0.05
     dequantize: bool = True
     validation_size: float = 0.2
-    check_every: int = 100
+    check_every: int | str = "auto"
     patience: int = 10
     min_protection: float = 0.8
     columns: Sequence[str | int] | None = None
@@ -2650,8 +2833,10 @@ class GANConfig:
     strategy: tf.distribute.Strategy | None = None
 
     def __post_init__(self):
-        for name in ("latent_dim", "nb_epochs", "batch_size", "pac", "check_every"):
+        for name in ("latent_dim", "nb_epochs", "batch_size", "pac"):
             _check_integer(name, getattr(self, name))
+        if self.check_every != "auto":
+            _check_integer("check_every", self.check_every, hint="or 'auto'")
         _check_integer("patience", self.patience, minimum=0)
         _check_integer("verbose", self.verbose, minimum=0)
         _check_integer("max_fit_rows", self.max_fit_rows, minimum=2, none_ok=True)
@@ -2665,6 +2850,9 @@ class GANConfig:
         _check_number("min_protection", self.min_protection, 0, 1, closed="both")
         _check_choice("loss", self.loss, LOSSES)
         _check_flag("dequantize", self.dequantize)
+        _check_flag("precision", self.precision)
+        if self.atom_share is not None:
+            _check_number("atom_share", self.atom_share, 0, 1, closed="right")
         _check_flag("jit_compile", self.jit_compile)
         if self.batch_size < self.pac:
             raise ConfigError(
@@ -2716,6 +2904,8 @@ SEED_CONFIG: dict[str, Any] = {
     "pac": 1,
     "condition_on": None,
     "log_scale": False,
+    "precision": False,
+    "atom_share": None,
     "dequantize": False,
     "validation_size": 0.0,
 }
@@ -2723,6 +2913,9 @@ SEED_CONFIG: dict[str, Any] = {
 
 _RETIRED_OPTIONS = {"smoothing": 0.0, "discriminator_dropout": 0.0}
 """Options of earlier versions, removed for lack of a measured gain (their no-op values)."""
+
+_ADDED_OPTIONS = {"precision": False, "atom_share": None}
+"""Options added since format 1, with the values models saved before them were trained with."""
 
 
 @dataclass
@@ -2735,6 +2928,7 @@ class _Run:
     data: np.ndarray
     batch_size: int
     steps_per_epoch: int
+    check_every: int = 1
     epochs_per_call: int = 1
 
     @property
@@ -2965,7 +3159,7 @@ class TabularGAN:
                 f"({saved['data']['rows']} training rows, now {len(run.data)}): resume with "
                 "the same table, or fit without resume=True"
             )
-        checkpoint_every = checkpoint_every or self.config.check_every
+        checkpoint_every = checkpoint_every or run.check_every
         run.epochs_per_call = self._epochs_per_call(run, checkpoint_dir and checkpoint_every)
         model = self._build(run)
         guard, selection = _TrainingGuard(), self._selection(run)
@@ -3019,6 +3213,8 @@ class TabularGAN:
             columns=config.columns,
             mode_specific=config.mode_specific,
             log_scale=config.log_scale,
+            precision=config.precision,
+            atom_share=config.atom_share,
             max_fit_rows=config.max_fit_rows,
         ).fit(df)
         column = _condition_column(self.transformer_, config.condition_on)
@@ -3037,11 +3233,15 @@ class TabularGAN:
                 f"{len(data)} training rows are fewer than pac={config.pac} x the strategy's "
                 "replicas: lower pac or use fewer devices"
             )
-        return _Run(seed, train, valid, data, batch_size, len(data) // batch_size)
+        steps_per_epoch = len(data) // batch_size
+        check_every = config.check_every
+        if check_every == "auto":
+            check_every = _nearest_divisor(config.nb_epochs, CHECK_STEPS / steps_per_epoch)
+        return _Run(seed, train, valid, data, batch_size, steps_per_epoch, check_every)
 
     def _epochs_per_call(self, run: _Run, checkpoint_every: int | None) -> int:
         """Data epochs in one Keras epoch: a divisor of every period that needs a callback."""
-        nb_epochs, check_every = self.config.nb_epochs, self.config.check_every
+        nb_epochs, check_every = self.config.nb_epochs, run.check_every
         checked = run.valid is not None and check_every <= nb_epochs
         period = math.gcd(
             nb_epochs, check_every if checked else nb_epochs, checkpoint_every or nb_epochs
@@ -3111,7 +3311,7 @@ class TabularGAN:
             lambda noise_seed: self._sample(size, keras.random.SeedGenerator(noise_seed)),
             run.train,
             run.valid,
-            check_every=self.config.check_every,
+            check_every=run.check_every,
             min_protection=self.config.min_protection,
             patience=self.config.patience,
             seed=run.seed + 1,
@@ -3451,6 +3651,8 @@ def _saved_config(config: Any, folder: Path) -> dict[str, Any]:
                 "module no longer has: train the model again"
             )
         config.pop(option, None)
+    for option, before in _ADDED_OPTIONS.items():
+        config.setdefault(option, before)
     missing = [name for name in _CONFIG_FIELDS if name != "strategy" and name not in config]
     if missing:
         raise ModelFileError(

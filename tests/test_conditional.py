@@ -317,3 +317,66 @@ def test_condition_shares_that_do_not_match_the_values_are_refused_at_load(
     (folder / "model.json").write_text(json.dumps(state))
     with pytest.raises(dgu.ModelFileError, match=r"condition_freqs .* do not match the 8 values"):
         dgu.TabularGAN.load(folder)
+
+
+# -- calibrated protection ---------------------------------------------------
+
+
+def population(n, seed):
+    """Rows of one population: two numbers, a category and a whole count."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "y": rng.gamma(2.0, 1.0, n),
+            "c": rng.choice(list("abcd"), n),
+            "k": rng.integers(0, 1000, n),
+        }
+    )
+
+
+@pytest.mark.parametrize("n_valid", [80, 200])
+def test_protection_ranks_a_memoriser_near_0_and_a_fresh_sample_near_1(n_valid):
+    train, valid = population(800, 0), population(n_valid, 1)
+    selection = dgu._ModelSelection(
+        sample=None, train=train, valid=valid, check_every=1, min_protection=0.8
+    )
+    memoriser = train.sample(1000, replace=True, random_state=2)
+    fresh = population(1000, 3)
+    assert selection.protection(memoriser) < 0.05
+    assert selection.protection(fresh) > 0.9
+    # A copy of a training row that a subset of the training rows would miss counts.
+    half_copies = pd.concat([train.sample(500, random_state=4), population(500, 5)])
+    assert 0.4 < selection.protection(half_copies) < 0.6
+
+
+def test_when_no_check_is_protected_enough_the_safest_is_kept_with_a_warning(numeric):
+    script = [(0.9, 0.5), (0.95, 0.7), (0.99, 0.6)]
+    with pytest.warns(
+        dgu.ProtectionWarning,
+        match=r"no model-selection check reached "
+        r"min_protection=0.9: the model keeps the safest check, epoch 2 "
+        r"\(protection 0.70\)",
+    ):
+        model, log, selection = run_selection(numeric, script)
+    assert selection.best["epoch"] == 2
+    for restored, kept in zip(model.generator.get_weights(), log.weights[1], strict=True):
+        np.testing.assert_array_equal(restored, kept)
+
+
+def test_a_protected_check_beats_any_unprotected_one(numeric):
+    script = [(0.99, 0.85), (0.5, 0.95), (0.99, 0.89)]
+    _, _, selection = run_selection(numeric, script)
+    assert selection.best["epoch"] == 2
+
+
+def test_checks_come_every_hundred_training_steps_by_default(screentime):
+    table = pd.concat([screentime] * 3, ignore_index=True)  # 480 training rows: 3 steps
+    gan = dgu.TabularGAN(nb_epochs=100, seed=0, verbose=0).fit(table)
+    checks = gan.history.dropna().index
+    assert list(checks) == [25, 50, 75, 100]  # 100's divisor nearest to 100 steps / 3 = 33
+    assert dgu.CHECK_STEPS == 100
+    assert dgu._nearest_divisor(10000, 100 / 3) == 40  # log(40 / 33) < log(33 / 25)
+    assert dgu._nearest_divisor(10000, 100) == 100
+    assert dgu._nearest_divisor(10000, 0.2) == 1
+    assert dgu._nearest_divisor(7, 3) == 7  # a prime: 1 or 7, 7 nearer on a log scale

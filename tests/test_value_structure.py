@@ -1,0 +1,177 @@
+"""Each numeric column's value structure: precision, atoms and bounds (issue 14)."""
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import data_gen_utils as dgu
+
+
+def structured_table(n=200, seed=0):
+    """Zero-inflated two-decimal amounts, a few levels, a count with round numbers."""
+    rng = np.random.default_rng(seed)
+    amount = np.round(rng.gamma(2.0, 3.0, n), 2)
+    amount[rng.random(n) < 0.4] = 0.0
+    levels = rng.choice([1.5, 2.0, 4.25], n, p=[0.5, 0.3, 0.2])
+    count = rng.integers(0, 300, n)
+    count[rng.random(n) < 0.25] = 100
+    measure = rng.normal(size=n)  # full precision
+    return pd.DataFrame({"amount": amount, "levels": levels, "count": count, "measure": measure})
+
+
+def structure(**overrides):
+    return dgu.TabularTransformer(**{"precision": True, "atom_share": 0.05, **overrides})
+
+
+def test_precision_atoms_and_bounds_are_learned():
+    df = structured_table()
+    transformer = structure().fit(df)
+    amount, levels = transformer.spec("amount"), transformer.spec("levels")
+    count, measure = transformer.spec("count"), transformer.spec("measure")
+    assert amount.decimals == 2 and levels.decimals == 2 and measure.decimals is None
+    assert count.decimals is None  # an integer column is whole by its kind
+    assert amount.atoms == [0.0] and amount.other
+    assert levels.atoms == [1.5, 2.0, 4.25] and not levels.other
+    assert 100.0 in count.atoms and count.other
+    assert measure.atoms is None
+    assert (amount.min, amount.max) == (df["amount"].min(), df["amount"].max())
+    # The atoms' one-hot block sits after the continuous part, before the missing block.
+    assert amount.blocks() == [(1, "tanh"), (2, "softmax")]
+    assert levels.blocks() == [(1, "tanh"), (3, "softmax")]
+
+
+@pytest.mark.parametrize(
+    "options", [{}, {"log_scale": "auto"}, {"mode_specific": True}, {"log_scale": True}]
+)
+def test_the_round_trip_is_exact(options):
+    df = structured_table()
+    df.loc[3, "amount"] = np.nan  # a missing value next to the atoms
+    transformer = structure(**options).fit(df)
+    back = transformer.inverse_transform(transformer.transform(df))
+    # Columns with a precision or whole numbers come back bit for bit; full-precision
+    # floats go through a float scaling, so to the last bit or so.
+    exact = ["amount", "levels", "count"]
+    pd.testing.assert_frame_equal(back[exact], df[exact], check_exact=True)
+    np.testing.assert_allclose(back["measure"], df["measure"], rtol=1e-12)
+
+
+def test_dequantized_rows_decode_to_the_training_values():
+    df = structured_table()
+    transformer = structure().fit(df)
+    low, high = transformer.dequantization_bounds(df)
+    assert (high - low)[:, 0].max() > 0  # a two-decimal column is spread over its unit too
+    drawn = np.random.default_rng(0).uniform(low, high)
+    exact = ["amount", "levels", "count"]
+    back = transformer.inverse_transform(drawn)
+    pd.testing.assert_frame_equal(back[exact], df[exact], check_exact=True)
+
+
+def test_decoded_numbers_stay_on_the_grid_and_inside_the_bounds():
+    df = structured_table()
+    transformer = structure().fit(df)
+    x = np.random.default_rng(1).normal(0.0, 3.0, (2000, transformer.output_dim))
+    back = transformer.inverse_transform(x)
+    for column in ("amount", "levels"):
+        assert back[column].between(df[column].min(), df[column].max()).all()
+    np.testing.assert_array_equal(back["amount"], np.round(back["amount"], 2))
+    assert set(back["levels"]) <= {1.5, 2.0, 4.25}  # only atoms: no 'other' entry
+    assert (back["count"] == np.round(back["count"])).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    decimals=st.integers(0, 4),
+    values=st.lists(st.integers(-(10**6), 10**6), min_size=2, max_size=60),
+    repeat=st.integers(0, 30),
+)
+def test_any_decimal_column_round_trips_exactly(decimals, values, repeat):
+    numbers = np.array(values, dtype=float) / 10**decimals
+    numbers = np.concatenate([numbers, np.full(repeat, numbers[0])])
+    df = pd.DataFrame({"x": numbers})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dgu.ConstantColumnWarning)
+        transformer = structure().fit(df)
+    spec = transformer.spec("x")
+    if spec.kind == "continuous":  # whole floats are inferred integer, whole by their kind
+        assert spec.decimals is not None and 0 < spec.decimals <= decimals
+    back = transformer.inverse_transform(transformer.transform(df))
+    pd.testing.assert_frame_equal(back, df, check_exact=True)
+
+
+def test_the_structure_is_saved_and_loaded():
+    df = structured_table()
+    transformer = structure().fit(df)
+    state = json.loads(json.dumps(transformer.to_dict()))
+    assert state["precision"] is True and state["atom_share"] == 0.05
+    loaded = dgu.TabularTransformer.from_dict(state)
+    assert loaded.specs_ == transformer.specs_
+    x = transformer.transform(df)
+    pd.testing.assert_frame_equal(loaded.inverse_transform(x), transformer.inverse_transform(x))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"atoms": [0.0, float("inf")]}, r"non-finite or non-numeric \['atoms'\]"),
+        ({"atoms": []}, r"non-finite or non-numeric \['atoms'\]"),
+        ({"atoms": [0.0], "other": "yes"}, r"non-finite or non-numeric \['atoms'\]"),
+        ({"decimals": -1}, r"non-finite or non-numeric \['decimals'\]"),
+        ({"decimals": 2.5}, r"non-finite or non-numeric \['decimals'\]"),
+    ],
+)
+def test_a_spec_with_a_broken_structure_is_refused(change, message):
+    state = json.loads(json.dumps(structure().fit(structured_table()).to_dict()))
+    state["specs"][0].update(change)
+    with pytest.raises(dgu.ModelFileError, match=message):
+        dgu.TabularTransformer.from_dict(state)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"atom_share": 0}, r"atom_share must be in \(0, 1\], got 0"),
+        ({"atom_share": 1.5}, r"atom_share must be in \(0, 1\], got 1.5"),
+        ({"precision": "yes"}, "precision must be True or False"),
+    ],
+)
+def test_structure_options_are_checked(options, message):
+    with pytest.raises(dgu.ConfigError, match=message):
+        structure(**options).fit(structured_table())
+    with pytest.raises(dgu.ConfigError, match=message):
+        dgu.TabularGAN(**options)
+
+
+def test_without_the_options_the_transformer_is_the_seeds():
+    transformer = dgu.TabularTransformer().fit(structured_table())
+    assert all(s.decimals is None and s.atoms is None for s in transformer.specs_)
+    assert "precision" not in transformer.to_dict()  # the state older versions wrote
+
+
+def test_gan_samples_hit_the_atoms_at_about_their_real_share():
+    df = structured_table(n=300)
+    gan = dgu.TabularGAN(nb_epochs=400, validation_size=0.0, seed=0, verbose=0).fit(df)
+    synthetic = gan.sample(2000, seed=0)
+    assert gan.transformer_.spec("amount").atoms == [0.0]
+    real_zero, synthetic_zero = (df["amount"] == 0).mean(), (synthetic["amount"] == 0).mean()
+    assert abs(synthetic_zero - real_zero) < 0.1, (real_zero, synthetic_zero)
+    real_levels = df["levels"].value_counts(normalize=True)
+    synthetic_levels = synthetic["levels"].value_counts(normalize=True)
+    assert set(synthetic_levels.index) <= set(real_levels.index)
+    assert (
+        synthetic_levels.reindex(real_levels.index, fill_value=0) - real_levels
+    ).abs().max() < 0.1
+    real_round = (df["count"] == 100).mean()
+    assert abs((synthetic["count"] == 100).mean() - real_round) < 0.1
+    np.testing.assert_array_equal(synthetic["amount"], np.round(synthetic["amount"], 2))
+    assert synthetic["count"].dtype == df["count"].dtype
+
+
+def test_seed_config_keeps_full_precision_floats():
+    gan = dgu.TabularGAN.seed_config()
+    assert gan.precision is False and gan.atom_share is None
+    assert dgu.TabularGAN().precision is True and dgu.TabularGAN().atom_share == 0.05
