@@ -131,16 +131,25 @@ def test_id_like_and_high_cardinality_columns_are_left_out_with_the_reason():
     df = pd.DataFrame(
         {
             "user_id": [f"u{i}" for i in range(1200)],
-            "city": [f"c{i % 1100}" for i in range(1200)],
+            "city": [f"c{i % 600}" for i in range(1200)],  # each twice
+            # A car's name: most occur once, a few models many times.
+            "name": [f"car{i}" if i < 700 else f"model{i % 5}" for i in range(1200)],
+            "brand": [f"b{i % 300}" if i < 500 else "ford" for i in range(1200)],
             "n": rng.integers(0, 9, 1200),
         }
     )
     with pytest.warns(dgu.ColumnsLeftOutWarning) as caught:
-        transformer = dgu.TabularTransformer().fit(df)
+        transformer = dgu.TabularTransformer(max_categories=500).fit(df)
     message = str(caught[0].message)
     assert "'user_id': every value is distinct (an ID or free text)" in message
-    assert "more than max_categories=1000" in message
-    assert transformer.columns_ == ["n"]
+    assert "'city': 600 distinct values, more than max_categories=500" in message
+    assert (
+        "'name': 700 of its 1200 values occur once (names, IDs or free text): as categories, "
+        "each would tie a synthetic row to the one training row that has it"
+    ) in message
+    assert transformer.columns_ == ["brand", "n"]  # 100 of 1200 values occur once: kept
+    forced = dgu.TabularTransformer(schema={"name": "categorical"}).fit(df[["name"]])
+    assert forced.schema_ == {"name": "categorical"}  # a declared kind is the user's choice
 
 
 def test_schema_overrides_a_kind(screentime):
