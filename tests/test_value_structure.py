@@ -175,3 +175,21 @@ def test_seed_config_keeps_full_precision_floats():
     gan = dgu.TabularGAN.seed_config()
     assert gan.precision is False and gan.atom_share is None
     assert dgu.TabularGAN().precision is True and dgu.TabularGAN().atom_share == 0.05
+
+
+def test_a_date_column_with_few_dates_gets_them_as_atoms():
+    years = pd.to_datetime([f"{y}-01-01" for y in range(1970, 1983)])
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"Year": rng.choice(years, 300), "mpg": np.round(rng.normal(25, 5, 300), 1)})
+    df["Text"] = df["Year"].dt.strftime("%Y-%m-%d")
+    transformer = structure().fit(df)
+    for column in ("Year", "Text"):
+        spec = transformer.spec(column)
+        assert spec.kind == "datetime" and len(spec.atoms) == 13 and not spec.other
+    pd.testing.assert_frame_equal(
+        transformer.inverse_transform(transformer.transform(df)), df, check_exact=True
+    )
+    x = np.random.default_rng(1).normal(0.0, 3.0, (500, transformer.output_dim))
+    back = transformer.inverse_transform(x)
+    assert set(back["Year"]) <= set(years)  # only the dates the column has, never 1975-06-03
+    assert set(back["Text"]) <= set(df["Text"])
