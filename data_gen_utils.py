@@ -999,11 +999,12 @@ class ColumnSpec:
         decimals: numeric: the column's precision, the fewest decimals that write
             every value exactly; decoded numbers are rounded to it. ``None``: full
             precision (or not learned).
-        atoms: numeric/datetime: the values that each hold at least ``atom_share``
-            of the column's rows (zeros, round numbers, a column's few levels, the
-            few dates of a yearly column; dates as numbers since ``origin``), in
-            increasing order; a one-hot block says which one a row holds, or
-            ``other``. ``None``: no atoms (or not learned).
+        atoms: numeric: the values that each hold at least ``atom_share`` of the
+            column's rows (zeros, round numbers, a column's few levels); datetime:
+            every date of a column that has at most ``1 / atom_share`` of them (a
+            yearly column's), as numbers since ``origin``. In increasing order; a
+            one-hot block says which one a row holds, or ``other``. ``None``: no
+            atoms (or not learned).
         other: numeric with atoms: some values are not atoms, so the block has a
             last ``other`` entry, decoded from the continuous part.
     """
@@ -1382,7 +1383,10 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             structure["decimals"] = _decimals(present)
         if self.atom_share is not None:
             values, counts = np.unique(present, return_counts=True)
-            atom = (counts >= self.atom_share * len(present)) & (counts >= 2)
+            if kind == "datetime":  # a few dates (a yearly column): each is an atom
+                atom = np.full(len(values), len(values) <= 1 / self.atom_share)
+            else:
+                atom = (counts >= self.atom_share * len(present)) & (counts >= 2)
             if atom.any():
                 structure["atoms"] = values[atom].tolist()
                 structure["other"] = bool(not atom.all())

@@ -193,3 +193,8 @@ def test_a_date_column_with_few_dates_gets_them_as_atoms():
     back = transformer.inverse_transform(x)
     assert set(back["Year"]) <= set(years)  # only the dates the column has, never 1975-06-03
     assert set(back["Text"]) <= set(df["Text"])
+
+
+def test_a_date_column_with_many_dates_has_no_atoms(screentime):
+    transformer = structure().fit(screentime.head(100))  # 25 dates, a few rows each
+    assert transformer.spec("Date").atoms is None
