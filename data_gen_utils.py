@@ -1000,7 +1000,8 @@ class ColumnSpec:
             every value exactly; decoded numbers are rounded to it. ``None``: full
             precision (or not learned).
         atoms: numeric: the values that each hold at least ``atom_share`` of the
-            column's rows (zeros, round numbers, a column's few levels); datetime:
+            column's rows, and at least 10 rows (zeros, round numbers, a column's
+            few levels); datetime:
             every date of a column that has at most ``1 / atom_share`` of them (a
             yearly column's), as numbers since ``origin``. In increasing order; a
             one-hot block says which one a row holds, or ``other``. ``None``: no
@@ -1386,7 +1387,8 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             if kind == "datetime":  # a few dates (a yearly column): each is an atom
                 atom = np.full(len(values), len(values) <= 1 / self.atom_share)
             else:
-                atom = (counts >= self.atom_share * len(present)) & (counts >= 2)
+                least = max(self.atom_share * len(present), _MIN_ATOM_ROWS)
+                atom = counts >= least
             if atom.any():
                 structure["atoms"] = values[atom].tolist()
                 structure["other"] = bool(not atom.all())
@@ -1742,6 +1744,10 @@ def _check_scalable(values: pd.Series, numbers: np.ndarray) -> None:
             f"rescale it first (e.g. df[{name!r}] / 1e300)"
         )
 
+
+_MIN_ATOM_ROWS = 10
+"""Fewest rows a numeric value needs to be an atom: on a small table, a few rows on one
+value are the sample's chance, not a point mass of the column."""
 
 _MAX_DECIMALS = 8
 """Most decimals a column's precision may have; beyond, numbers keep full precision."""
