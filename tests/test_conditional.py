@@ -251,6 +251,7 @@ def test_selection_is_off_with_too_few_validation_rows(numeric):
         ({"patience": -1}, "patience must be a non-negative integer"),
         ({"min_protection": 2}, r"min_protection must be in \[0, 1\]"),
         ({"check_every": 0}, "check_every must be a positive integer"),
+        ({"check_every": "often"}, r"check_every must be a positive integer \(or 'auto'\)"),
         ({"beta_2": 1.0}, r"beta_2 must be in \[0, 1\)"),
         ({"condition_on": 3.5}, "condition_on must be a column.s label"),
     ],
