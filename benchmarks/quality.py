@@ -344,16 +344,10 @@ CONFIGS: dict[str, Callable[[int], object]] = {
 }
 
 
-def _decimals(values: pd.Series, most: int = 8) -> int | None:
-    """The fewest decimals that write every value of a number column, or None (> ``most``)."""
+def _decimals(values: pd.Series) -> int | None:
+    """The fewest decimals that write every value of a number column (the module's rule)."""
     present = values.dropna().to_numpy(dtype=float)
-    if present.size == 0:
-        return None
-    tolerance = 1e-9 * max(1.0, float(np.abs(present).max()))
-    for decimals in range(most + 1):
-        if np.abs(present - np.round(present, decimals)).max() <= tolerance:
-            return decimals
-    return None
+    return dgu._decimals(present) if present.size else None
 
 
 class Peer:
