@@ -239,3 +239,13 @@ def test_a_history_whose_epochs_are_not_whole_numbers_is_refused_at_load(saved, 
     history.to_csv(folder / "history.csv", index=False)
     with pytest.raises(dgu.ModelFileError, match="its epochs are not whole numbers"):
         dgu.TabularGAN.load(folder)
+
+
+def test_a_model_saved_before_the_value_structure_options_loads_with_them_off(saved, tmp_path):
+    folder = _copy(saved, tmp_path)
+    _edit_state(folder, lambda s: [s["config"].pop(k) for k in ("precision", "atom_share")])
+    loaded = dgu.TabularGAN.load(folder)
+    assert (loaded.precision, loaded.atom_share) == (False, None)
+    pd.testing.assert_frame_equal(
+        loaded.sample(20, seed=0), dgu.TabularGAN.load(saved).sample(20, seed=0)
+    )
