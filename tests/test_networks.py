@@ -58,16 +58,34 @@ def test_bad_sizes(kwargs, message):
         dgu.build_generator(**kwargs)
 
 
-def test_generator_has_one_head_per_block_run():
+def test_generator_output_is_tanh_on_numbers_and_logits_elsewhere():
     info = [(1, "tanh"), (8, "softmax"), (1, "tanh"), (1, "tanh")]
     gen = dgu.build_generator(latent_dim=10, n_features=11, output_info=info)
-    heads = [layer for layer in gen.layers if layer.name.startswith("head_")]
-    assert [(h.units, h.activation.__name__) for h in heads] == [
-        (1, "tanh"),
-        (8, "linear"),
-        (2, "tanh"),
-    ]
+    dense = gen.get_layer("features_raw")
+    assert dense.units == 11 and dense.activation.__name__ == "linear"
+    assert gen.get_layer("features").blocks == [(1, "tanh"), (8, "softmax"), (2, "tanh")]
     assert gen.output_shape == (None, 11)
+    # Large weights push the raw outputs far from 0: tanh bounds the numbers only.
+    dense.kernel.assign(dense.kernel * 100)
+    noise = np.random.default_rng(0).normal(size=(64, 10)).astype("float32")
+    raw = keras.Model(gen.input, dense.output)(noise, training=False)
+    rows = gen(noise, training=False)
+    numbers = np.array([0, 9, 10])
+    np.testing.assert_allclose(
+        rows.numpy()[:, numbers], np.tanh(raw.numpy()[:, numbers]), rtol=1e-5
+    )
+    np.testing.assert_array_equal(rows.numpy()[:, 1:9], raw.numpy()[:, 1:9])
+    assert np.abs(rows.numpy()[:, 1:9]).max() > 1
+
+
+def test_generator_output_layer_saves_and_loads_safely(tmp_path):
+    info = [(2, "tanh"), (3, "softmax")]
+    gen = dgu.build_generator(latent_dim=4, n_features=5, output_info=info)
+    gen.save(tmp_path / "g.keras")
+    loaded = keras.saving.load_model(tmp_path / "g.keras", compile=False, safe_mode=True)
+    noise = np.ones((3, 4), dtype="float32")
+    np.testing.assert_array_equal(loaded(noise).numpy(), gen(noise).numpy())
+    assert loaded.get_layer("features").blocks == [(2, "tanh"), (3, "softmax")]
 
 
 def test_generator_heads_must_add_up():

@@ -176,12 +176,21 @@ def test_fit_takes_a_schema_override(screentime):
 def test_gumbel_softmax_samples_categories_by_their_probabilities():
     import keras
 
-    logits = np.log(np.array([[0.7, 0.2, 0.1]] * 20000, dtype="float32"))
-    rows = dgu._gumbel_softmax(logits, [(3, "softmax")], keras.random.SeedGenerator(0), tau=0.2)
+    # Blocks of different widths between numbers, all drawn in one pass.
+    info = [(1, "tanh"), (3, "softmax"), (2, "tanh"), (2, "softmax"), (4, "softmax")]
+    first = np.log([0.7, 0.2, 0.1])
+    second = np.log([0.4, 0.6])
+    third = np.log([0.1, 0.2, 0.3, 0.4])
+    row = np.concatenate([[0.5], first, [-0.3, 0.9], second, third]).astype("float32")
+    raw = np.tile(row, (20000, 1))
+    rows = dgu._gumbel_softmax(raw, info, keras.random.SeedGenerator(0), tau=0.2)
     rows = keras.ops.convert_to_numpy(rows)
-    np.testing.assert_allclose(rows.sum(axis=1), 1.0, rtol=1e-5)
-    shares = np.bincount(rows.argmax(axis=1), minlength=3) / len(rows)
-    np.testing.assert_allclose(shares, [0.7, 0.2, 0.1], atol=0.02)
+    np.testing.assert_array_equal(rows[:, [0, 4, 5]], raw[:, [0, 4, 5]])
+    for start, probs in ((1, [0.7, 0.2, 0.1]), (6, [0.4, 0.6]), (8, [0.1, 0.2, 0.3, 0.4])):
+        block = rows[:, start : start + len(probs)]
+        np.testing.assert_allclose(block.sum(axis=1), 1.0, rtol=1e-5)
+        shares = np.bincount(block.argmax(axis=1), minlength=len(probs)) / len(rows)
+        np.testing.assert_allclose(shares, probs, atol=0.02)
     numbers = np.array([[0.5, -0.5]], dtype="float32")
     kept = dgu._gumbel_softmax(numbers, [(2, "tanh")], keras.random.SeedGenerator(0))
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(kept), numbers)
