@@ -43,9 +43,10 @@ Glossary:
         Model selection calibrates it to unequal halves (against every training
         row): ``min(1, (1 - p) / (1 - p0))``, ``p0 = n_train / (n_train + n_valid)``.
     value structure: what a numeric column's values are made of: a precision
-        (one decimal, whole numbers), atoms (values that hold a share of the rows:
-        zeros, round numbers, a few levels) and bounds. Learned in ``fit`` and
-        kept by the samples.
+        (one decimal, whole numbers), a grid (the few values a column takes, when
+        they repeat: whole degrees Fahrenheit written in Celsius), atoms (values
+        that hold a share of the rows: zeros, round numbers, a few levels) and
+        bounds. Learned in ``fit`` and kept by the samples.
 
 Example:
     >>> import data_gen_utils as dgu
@@ -61,6 +62,7 @@ import contextlib
 import hashlib
 import html
 import inspect
+import itertools
 import json
 import logging
 import math
@@ -1008,6 +1010,13 @@ class ColumnSpec:
             atoms (or not learned).
         other: numeric with atoms: some values are not atoms, so the block has a
             last ``other`` entry, decoded from the continuous part.
+        grid: numeric (with ``precision``): every value the column takes, in
+            increasing order, when a fresh sample would hardly take another: at
+            most ``_NEW_VALUE_SHARE`` of its rows hold a value that occurs once
+            (Good-Turing's estimate of the chance of a new value). Temperatures
+            converted from whole degrees Fahrenheit, engine sizes, ages in years.
+            Decoded numbers go to the nearest value of the grid; dequantization
+            spreads each value over the half-gaps to its neighbours. ``None``: no grid.
     """
 
     name: str | int
@@ -1028,6 +1037,7 @@ class ColumnSpec:
     decimals: int | None = None
     atoms: list[float] | None = None
     other: bool = True
+    grid: list[float] | None = None
 
     @property
     def is_categorical(self) -> bool:
@@ -1072,6 +1082,8 @@ class ColumnSpec:
             state["decimals"] = self.decimals
         if self.atoms is not None:
             state.update(atoms=list(self.atoms), other=self.other)
+        if self.grid is not None:
+            state["grid"] = list(self.grid)
         return state
 
     @classmethod
@@ -1120,13 +1132,23 @@ class ColumnSpec:
             and isinstance(state.get("other", True), bool)
         ):
             bad.append("atoms")
+        grid = state.get("grid")
+        if grid is not None and not (
+            isinstance(grid, list)
+            and len(grid) >= 2
+            and all(_finite_number(v) for v in grid)
+            and all(a < b for a, b in itertools.pairwise(grid))
+        ):
+            bad.append("grid")
         decimals = state.get("decimals")
         if decimals is not None and not (
             isinstance(decimals, int) and not isinstance(decimals, bool) and 0 <= decimals <= 15
         ):
             bad.append("decimals")
         if bad:
-            raise ModelFileError(f"{what} has non-finite or non-numeric {bad}")
+            raise ModelFileError(
+                f"{what} has non-finite or non-numeric {bad} (a grid: increasing numbers)"
+            )
         state = dict(state, name=_label(state["name"]))
         if state.get("categories") is not None:
             state["categories"] = list(state["categories"])
@@ -1154,7 +1176,9 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
       units of 4 standard deviations. With ``log_scale``, ``log1p`` first, for
       skewed non-negative counts (back: ``expm1``). With ``precision``, each
       continuous column's precision (its fewest decimals) is learned, and decoded
-      numbers are rounded to it. With ``atom_share``, the values that each hold
+      numbers are rounded to it; a numeric column whose values repeat (few occur
+      once) gets its grid of values, and decoded numbers go to the nearest one
+      (``ColumnSpec.grid``). With ``atom_share``, the values that each hold
       at least that share of a numeric column's rows (its atoms: zeros, round
       numbers, a column's few levels) get a one-hot block next to the continuous
       part, as CTGAN's and RDT's encodings give categories a block of their own;
@@ -1186,8 +1210,9 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             for the non-negative ones whose skewness is above 1, ``True`` for all
             non-negative ones, a list of names, or ``False`` (the seed's scaling).
         precision: learn each continuous column's precision and round decoded
-            numbers to it (see ``ColumnSpec.decimals``); ``False``: the seed's
-            full-precision floats.
+            numbers to it (see ``ColumnSpec.decimals``), and the grid of values of
+            the numeric columns whose values repeat (``ColumnSpec.grid``);
+            ``False``: the seed's full-precision floats.
         atom_share: the least share of a numeric or date column's rows a value
             needs to be an atom (see ``ColumnSpec.atoms``); ``None``: no atoms.
         max_fit_rows: fit on a random sample of at most this many rows (seeded);
@@ -1382,6 +1407,11 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         structure: dict[str, Any] = {}
         if self.precision and kind == "continuous" and dtype.lower().startswith("float"):
             structure["decimals"] = _decimals(present)
+        if self.precision and kind != "datetime":
+            values, counts = np.unique(present, return_counts=True)
+            once = np.count_nonzero(counts == 1)
+            if 2 <= len(values) <= _MAX_GRID and once <= _NEW_VALUE_SHARE * len(present):
+                structure["grid"] = values.tolist()
         if self.atom_share is not None:
             values, counts = np.unique(present, return_counts=True)
             if kind == "datetime":  # a few dates (a yearly column): each is an atom
@@ -1555,7 +1585,9 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         """``transform(df)`` with each whole number moved down, then up, by half a unit.
 
         Integers and days are points; a value drawn between the two bounds is
-        decoded back to the same point (``inverse_transform`` rounds). Training on
+        decoded back to the same point (``inverse_transform`` rounds). The unit
+        of a column with a precision is its step; with a grid, the gap to the
+        neighbouring value on each side. Training on
         such draws (uniform dequantization) shows the discriminator a density
         instead of the training rows' exact values. Other cells are the same in
         both bounds.
@@ -1597,9 +1629,7 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             else:
                 numbers = self._numbers(values, spec.kind)
             raw = numbers
-            step = _step(spec)
-            if step and spec.modes is None:
-                numbers = numbers + shift * step
+            numbers = _shifted(numbers, spec, shift)
             if spec.log:
                 numbers = np.log1p(np.maximum(numbers, -0.5))
             absent = np.isnan(numbers)
@@ -1646,7 +1676,10 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             numbers = np.clip(numbers, spec.min, spec.max)
             if spec.log:
                 numbers = np.expm1(numbers)
-            if spec.kind != "continuous":
+            if spec.grid is not None:  # its values are whole, or at the precision, already
+                grid = np.asarray(spec.grid)
+                numbers = np.where(np.isnan(numbers), np.nan, grid[_nearest(grid, numbers)])
+            elif spec.kind != "continuous":
                 numbers = np.rint(numbers)
             elif spec.decimals is not None:
                 numbers = np.round(numbers, spec.decimals)
@@ -1752,6 +1785,12 @@ value are the sample's chance, not a point mass of the column."""
 _MAX_DECIMALS = 8
 """Most decimals a column's precision may have; beyond, numbers keep full precision."""
 
+_NEW_VALUE_SHARE = 0.05
+"""Most share of a column's rows whose value occurs once, for the column to get a grid."""
+
+_MAX_GRID = 1000
+"""Most values a column's grid holds (kept in ``model.json``)."""
+
 
 def _decimals(present: np.ndarray) -> int | None:
     """The fewest decimals (0 to ``_MAX_DECIMALS``) that write every value exactly, or None."""
@@ -1762,10 +1801,32 @@ def _decimals(present: np.ndarray) -> int | None:
 
 
 def _step(spec: ColumnSpec) -> float | None:
-    """The grid a column's values sit on: 1 for integers and dates, else its precision."""
+    """The step a column's values sit on: 1 for integers and dates, else its precision."""
     if spec.kind != "continuous":
         return 1.0
     return None if spec.decimals is None else 10.0**-spec.decimals
+
+
+def _shifted(numbers: np.ndarray, spec: ColumnSpec, shift: float) -> np.ndarray:
+    """``numbers`` moved ``shift`` (-0.5, 0 or 0.5) of their unit: their cell's edge.
+
+    The unit is the column's step or, with a grid, the gap to the neighbour on
+    that side (at either end of the grid, the one gap there is).
+    """
+    if shift == 0 or spec.modes is not None:
+        return numbers
+    if spec.grid is None:
+        step = _step(spec)
+        return numbers if step is None else numbers + shift * step
+    grid = np.asarray(spec.grid)
+    gaps = np.diff(grid)
+    gap = np.r_[gaps[0], gaps] if shift < 0 else np.r_[gaps, gaps[-1]]
+    return numbers + shift * gap[_nearest(grid, numbers)]
+
+
+def _nearest(grid: np.ndarray, numbers: np.ndarray) -> np.ndarray:
+    """The position in ``grid`` (increasing) of the value nearest each number."""
+    return np.searchsorted((grid[1:] + grid[:-1]) / 2, numbers)
 
 
 def _encode_atoms(numbers: np.ndarray, spec: ColumnSpec) -> np.ndarray:
@@ -2853,7 +2914,8 @@ class GANConfig:
         mode_specific: numeric columns encoded with CTGAN's mode-specific
             normalisation (``True`` for all, or a list); ``False``: min-max.
         precision: round synthetic numbers to each continuous column's precision
-            (its fewest decimals), learned in ``fit``.
+            (its fewest decimals), or to the nearest value of its grid when its
+            values repeat, learned in ``fit``.
         atom_share: the least share of a numeric column's rows a value needs to
             be modelled as an atom, a category of its own next to the continuous
             part (zeros, round numbers, few levels); ``None``: no atoms.

@@ -83,6 +83,44 @@ def test_decoded_numbers_stay_on_the_grid_and_inside_the_bounds():
     assert (back["count"] == np.round(back["count"])).all()
 
 
+def lattice_table(n=500, seed=0):
+    """Whole degrees Fahrenheit written in Celsius with one decimal, and a full-precision column."""
+    rng = np.random.default_rng(seed)
+    fahrenheit = rng.integers(30, 90, n)
+    celsius = np.round((fahrenheit - 32) * 5 / 9, 1)
+    return pd.DataFrame({"celsius": celsius, "measure": rng.normal(size=n)})
+
+
+def test_a_column_on_a_sparse_lattice_gets_its_grid():
+    df = lattice_table()
+    transformer = structure().fit(df)
+    celsius = transformer.spec("celsius")
+    assert celsius.decimals == 1
+    assert celsius.grid == sorted(df["celsius"].unique())
+    assert transformer.spec("measure").grid is None  # every value occurs once
+    # Any output decodes to a value the column takes, never to 0.1 steps between them.
+    x = np.random.default_rng(1).normal(0.0, 1.0, (3000, transformer.output_dim))
+    back = transformer.inverse_transform(x)
+    assert back["celsius"].isin(celsius.grid).all()
+    assert back["celsius"].nunique() > 0.9 * len(celsius.grid)
+    # Dequantization fills the gaps between the values and still decodes exactly.
+    low, high = transformer.dequantization_bounds(df)
+    inside = df["celsius"].between(min(celsius.grid), max(celsius.grid), inclusive="neither")
+    spread = (high - low)[inside.to_numpy(), 0]  # the ends are clipped to the bounds
+    assert spread.max() < 1.25 * spread.min()  # gaps of 0.5 or 0.6 degrees on either side
+    drawn = np.random.default_rng(2).uniform(low, high)
+    pd.testing.assert_series_equal(transformer.inverse_transform(drawn)["celsius"], df["celsius"])
+    state = json.loads(json.dumps(transformer.to_dict()))
+    assert dgu.TabularTransformer.from_dict(state).spec("celsius").grid == celsius.grid
+
+
+def test_a_column_with_many_new_values_keeps_its_precision_only():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"x": np.round(rng.normal(50, 10, 400), 1)})  # many values occur once
+    assert structure().fit(df).spec("x").grid is None
+    assert dgu.TabularTransformer().fit(lattice_table()).spec("celsius").grid is None
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     decimals=st.integers(0, 4),
@@ -122,6 +160,9 @@ def test_the_structure_is_saved_and_loaded():
         ({"atoms": [0.0], "other": "yes"}, r"non-finite or non-numeric \['atoms'\]"),
         ({"decimals": -1}, r"non-finite or non-numeric \['decimals'\]"),
         ({"decimals": 2.5}, r"non-finite or non-numeric \['decimals'\]"),
+        ({"grid": [1.0, 0.5]}, r"non-finite or non-numeric \['grid'\] \(a grid: increasing"),
+        ({"grid": [1.0]}, r"non-finite or non-numeric \['grid'\]"),
+        ({"grid": [0.0, float("nan")]}, r"non-finite or non-numeric \['grid'\]"),
     ],
 )
 def test_a_spec_with_a_broken_structure_is_refused(change, message):
