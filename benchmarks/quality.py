@@ -339,6 +339,9 @@ CONFIGS: dict[str, Callable[[int], object]] = {
     **{f"min-protection-{p}": gan(min_protection=p) for p in (0.0, 0.5, 0.6, 0.7)},
     "mode-specific": gan(mode_specific=True),
     "check-every-100": gan(check_every=100),
+    # Session 6: capacity.
+    "units-256": gan(generator_units=(256, 256), discriminator_units=(256, 256)),
+    "units-256x3": gan(generator_units=(256, 256, 256), discriminator_units=(256, 256, 256)),
     # A smooth density model per class, as a reference for the DCR/quality trade-off.
     **{f"kde-{b}": (lambda seed, b=b: ClassKDE(seed, b)) for b in (0.5, 1.0, 1.5, 2.0)},
 }
