@@ -1400,20 +1400,21 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         )
 
     def _fit_structure(self, present: np.ndarray, kind: str, dtype: str) -> dict[str, Any]:
-        """A column's ``decimals`` and ``atoms`` (see ``ColumnSpec``), as asked.
+        """A column's ``decimals``, ``grid`` and ``atoms`` (see ``ColumnSpec``), as asked.
 
         ``present``: its numbers (a date column's: days or seconds since its origin).
         """
         structure: dict[str, Any] = {}
+        if not self.precision and self.atom_share is None:
+            return structure
+        values, counts = np.unique(present, return_counts=True)
         if self.precision and kind == "continuous" and dtype.lower().startswith("float"):
             structure["decimals"] = _decimals(present)
         if self.precision and kind != "datetime":
-            values, counts = np.unique(present, return_counts=True)
             once = np.count_nonzero(counts == 1)
             if 2 <= len(values) <= _MAX_GRID and once <= _NEW_VALUE_SHARE * len(present):
                 structure["grid"] = values.tolist()
         if self.atom_share is not None:
-            values, counts = np.unique(present, return_counts=True)
             if kind == "datetime":  # a few dates (a yearly column): each is an atom
                 atom = np.full(len(values), len(values) <= 1 / self.atom_share)
             else:
