@@ -1146,9 +1146,8 @@ class ColumnSpec:
         ):
             bad.append("decimals")
         if bad:
-            raise ModelFileError(
-                f"{what} has non-finite or non-numeric {bad} (a grid: increasing numbers)"
-            )
+            hint = " (a grid: increasing numbers)" if "grid" in bad else ""
+            raise ModelFileError(f"{what} has non-finite or non-numeric {bad}{hint}")
         state = dict(state, name=_label(state["name"]))
         if state.get("categories") is not None:
             state["categories"] = list(state["categories"])
