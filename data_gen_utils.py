@@ -1499,7 +1499,11 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
 
     @staticmethod
     def _dates_to_numbers(dates: pd.Series, origin: str, unit: str) -> np.ndarray:
-        return ((dates - pd.Timestamp(origin)) / pd.Timedelta(1, unit=unit)).to_numpy(float)
+        start = pd.Timestamp(origin)
+        if unit == "D" and dates.dt.tz is not None:  # days on the wall clock, across DST
+            start = start.tz_convert(dates.dt.tz).tz_localize(None)
+            dates = dates.dt.tz_localize(None)
+        return ((dates - start) / pd.Timedelta(1, unit=unit)).to_numpy(float)
 
     def _build_encoders(self) -> None:
         """Fit each column's scikit-learn encoders from its spec (also after loading)."""
@@ -1695,7 +1699,7 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                 start += 2
                 numbers = np.where(absent, np.nan, numbers)
             if spec.kind == "datetime":
-                dates = pd.Series(pd.Timestamp(spec.origin) + pd.to_timedelta(numbers, spec.unit))
+                dates = _numbers_to_dates(numbers, spec)
                 out[spec.name] = (
                     dates.dt.strftime(spec.format).to_numpy(dtype=object)
                     if spec.format
@@ -1827,6 +1831,21 @@ def _shifted(numbers: np.ndarray, spec: ColumnSpec, shift: float) -> np.ndarray:
 def _nearest(grid: np.ndarray, numbers: np.ndarray) -> np.ndarray:
     """The position in ``grid`` (increasing) of the value nearest each number."""
     return np.searchsorted((grid[1:] + grid[:-1]) / 2, numbers)
+
+
+def _numbers_to_dates(numbers: np.ndarray, spec: ColumnSpec) -> pd.Series:
+    """A date column's dates from its numbers (``_dates_to_numbers``' inverse).
+
+    With a time zone, whole days count on the wall clock: a day across a change
+    to or from daylight saving time is still midnight to midnight.
+    """
+    origin, steps = pd.Timestamp(spec.origin), pd.to_timedelta(numbers, spec.unit)
+    zone = getattr(pd.api.types.pandas_dtype(spec.dtype), "tz", None)
+    if spec.unit != "D" or zone is None or origin.tz is None:
+        return pd.Series(origin + steps)
+    local = pd.Series(origin.tz_convert(zone).tz_localize(None) + steps)
+    first = np.ones(len(local), dtype=bool)  # a repeated midnight: its first time
+    return local.dt.tz_localize(zone, ambiguous=first, nonexistent="shift_forward")
 
 
 def _encode_atoms(numbers: np.ndarray, spec: ColumnSpec) -> np.ndarray:

@@ -564,3 +564,17 @@ def test_categories_of_mixed_types_stay_apart_and_come_back(values):
     pd.testing.assert_frame_equal(back, table)
     assert [type(v) for v in back["m"]] == [type(v) for v in table["m"]]
     assert len(transformer.spec("m").categories) == len({(type(v), v) for v in values})
+
+
+def test_days_with_a_time_zone_come_back_across_daylight_saving_time():
+    # Local midnights of Paris over 400 days: two changes of the clocks. Whole days
+    # count on the wall clock, so none comes back an hour off.
+    days = pd.date_range("2023-01-01", periods=400, freq="D", tz="Europe/Paris")
+    df = pd.DataFrame({"day": days, "x": np.arange(400.0)})
+    transformer = dgu.TabularTransformer().fit(df)
+    assert transformer.spec("day").unit == "D"
+    back = transformer.inverse_transform(transformer.transform(df))
+    pd.testing.assert_frame_equal(back, df, check_exact=True)
+    x = np.random.default_rng(0).uniform(-1, 1, (500, transformer.output_dim))
+    decoded = transformer.inverse_transform(x)["day"]
+    assert (decoded == decoded.dt.normalize()).all() and str(decoded.dtype) == str(days.dtype)
