@@ -1010,6 +1010,14 @@ class ColumnSpec:
             atoms (or not learned).
         other: numeric with atoms: some values are not atoms, so the block has a
             last ``other`` entry, decoded from the continuous part.
+        seasonal: datetime (with ``seasonal``): whole days over at least two
+            calendar years and a year's span, encoded as the day of the year, a
+            point on the unit circle (its sine and cosine), and the year, so that
+            a yearly pattern is a smooth function of the encoding and 31 December
+            sits next to 1 January. The year is a number scaled like one, or a
+            category (a one-hot block over ``years``).
+        years: seasonal datetime with at most ``1 / atom_share`` calendar years:
+            every year from the first to the last, each a category.
         grid: numeric (with ``precision``): every value the column takes, in
             increasing order, when a fresh sample would hardly take another: at
             most ``_NEW_VALUE_SHARE`` of its rows hold a value that occurs once
@@ -1038,6 +1046,8 @@ class ColumnSpec:
     atoms: list[float] | None = None
     other: bool = True
     grid: list[float] | None = None
+    seasonal: bool = False
+    years: list[int] | None = None
 
     @property
     def is_categorical(self) -> bool:
@@ -1049,6 +1059,8 @@ class ColumnSpec:
         if self.categories is not None:
             return [(len(self.categories), "softmax")]
         blocks = [(1, "tanh")]
+        if self.seasonal:  # the day of the year's sine and cosine, then the year
+            blocks = [(2, "tanh"), (len(self.years), "softmax") if self.years else (1, "tanh")]
         if self.modes is not None:
             blocks.append((len(self.modes["means"]), "softmax"))
         if self.atoms is not None:
@@ -1073,6 +1085,10 @@ class ColumnSpec:
             return state
         if self.kind == "datetime":
             state.update(format=self.format, origin=self.origin, unit=self.unit)
+            if self.seasonal:
+                state["seasonal"] = True
+            if self.years is not None:
+                state["years"] = list(self.years)
         if self.log:
             state["log"] = True
         state.update(missing=self.missing, min=self.min, max=self.max, fill=self.fill)
@@ -1140,6 +1156,20 @@ class ColumnSpec:
             and all(a < b for a, b in itertools.pairwise(grid))
         ):
             bad.append("grid")
+        seasonal = state.get("seasonal", False)
+        if not isinstance(seasonal, bool) or (
+            seasonal and (kind != "datetime" or state.get("unit") != "D")
+        ):
+            bad.append("seasonal")
+        years = state.get("years")
+        if years is not None and not (
+            seasonal
+            and isinstance(years, list)
+            and len(years) >= 2
+            and all(isinstance(y, int) and not isinstance(y, bool) for y in years)
+            and years == list(range(years[0], years[0] + len(years)))
+        ):
+            bad.append("years")
         decimals = state.get("decimals")
         if decimals is not None and not (
             isinstance(decimals, int) and not isinstance(decimals, bool) and 0 <= decimals <= 15
@@ -1186,7 +1216,9 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
       ``inverse_transform(transform(df))`` gives ``df`` back exactly.
     - ``datetime``: days (or seconds, when times of day occur) since the earliest
       date, then scaled like a number; back: dates in the training range, in the
-      original format (``datetime64`` or the same strings).
+      original format (``datetime64`` or the same strings). With ``seasonal``, a
+      column of whole days over more than a year also gets the day of the year
+      as a point on a circle, and its number is the year (``ColumnSpec.seasonal``).
     - ``categorical`` / ``boolean``: one-hot (``OneHotEncoder``); back: the
       category with the highest score, always one seen in training.
     - missing values: for a numeric or date column, a two-way
@@ -1214,6 +1246,9 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             ``False``: the seed's full-precision floats.
         atom_share: the least share of a numeric or date column's rows a value
             needs to be an atom (see ``ColumnSpec.atoms``); ``None``: no atoms.
+        seasonal: encode date columns of whole days that span more than a year as
+            their year and their day of the year (see ``ColumnSpec.seasonal``);
+            ``False``: days since the earliest date.
         max_fit_rows: fit on a random sample of at most this many rows (seeded);
             ``None``: on every row. Values outside the sample's range are clipped
             to it by ``transform``; a category the sample missed is an error there.
@@ -1231,6 +1266,7 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         log_scale: bool | str | Sequence[str] = False,
         precision: bool = False,
         atom_share: float | None = None,
+        seasonal: bool = False,
         max_fit_rows: int | None = None,
         chunk_rows: int = 100_000,
     ):
@@ -1242,6 +1278,7 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         self.log_scale = log_scale
         self.precision = precision
         self.atom_share = atom_share
+        self.seasonal = seasonal
         self.max_fit_rows = max_fit_rows
         self.chunk_rows = chunk_rows
 
@@ -1257,6 +1294,7 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         _check_integer("max_fit_rows", self.max_fit_rows, minimum=2, none_ok=True)
         _check_integer("chunk_rows", self.chunk_rows, minimum=2)
         _check_flag("precision", self.precision)
+        _check_flag("seasonal", self.seasonal)
         if self.atom_share is not None:
             _check_number("atom_share", self.atom_share, 0, 1, closed="right")
         df = self._select_columns(df)
@@ -1367,6 +1405,11 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             dates, parsed = self._fit_dates(values)
             numbers = self._dates_to_numbers(parsed, dates["origin"], dates["unit"])
             structure = self._fit_structure(numbers[~np.isnan(numbers)], kind, dtype)
+            if self.seasonal and _spans_years(parsed, dates, numbers, structure):
+                structure["seasonal"] = True
+                first, last = _season_years(pd.Timestamp(dates["origin"]), np.nanmax(numbers))
+                if self.atom_share is not None and last - first + 1 <= 1 / self.atom_share:
+                    structure["years"] = list(range(first, last + 1))
         else:
             numbers = self._numbers(values, kind)
             _check_scalable(values, numbers)
@@ -1638,7 +1681,9 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                 numbers = np.log1p(np.maximum(numbers, -0.5))
             absent = np.isnan(numbers)
             filled = np.where(absent, spec.fill, numbers)
-            if spec.modes is not None:
+            if spec.seasonal:
+                blocks.append(_encode_season(np.where(absent, spec.fill, raw), shift, spec))
+            elif spec.modes is not None:
                 blocks.extend(_encode_modes(filled, spec.modes))
             else:
                 blocks.append(np.clip(encoder.transform(filled.reshape(-1, 1)), -1.0, 1.0))
@@ -1671,7 +1716,11 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                 continue
             column = x[:, start : start + 1]
             start += 1
-            if spec.modes is not None:
+            if spec.seasonal:
+                width = 2 + (len(spec.years) if spec.years else 1)
+                numbers = _decode_season(x[:, start - 1 : start - 1 + width], spec)
+                start += width - 1
+            elif spec.modes is not None:
                 width = len(spec.modes["means"])
                 numbers = _decode_modes(column[:, 0], x[:, start : start + width], spec.modes)
                 start += width
@@ -1728,6 +1777,8 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         }
         if self.precision or self.atom_share is not None:  # newer options, when used
             state.update(precision=self.precision, atom_share=self.atom_share)
+        if self.seasonal:
+            state["seasonal"] = True
         return {**state, "specs": [spec.to_dict() for spec in self.specs_]}
 
     @classmethod
@@ -1748,6 +1799,7 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             log_scale=state.get("log_scale", False),
             precision=state.get("precision", False),
             atom_share=state.get("atom_share"),
+            seasonal=state.get("seasonal", False),
             max_fit_rows=state.get("max_fit_rows"),
             chunk_rows=state.get("chunk_rows", 100_000),
         )
@@ -1846,6 +1898,62 @@ def _numbers_to_dates(numbers: np.ndarray, spec: ColumnSpec) -> pd.Series:
     local = pd.Series(origin.tz_convert(zone).tz_localize(None) + steps)
     first = np.ones(len(local), dtype=bool)  # a repeated midnight: its first time
     return local.dt.tz_localize(zone, ambiguous=first, nonexistent="shift_forward")
+
+
+def _spans_years(
+    dates: pd.Series, fitted: dict[str, Any], numbers: np.ndarray, structure: dict[str, Any]
+) -> bool:
+    """Whether a date column is seasonal: whole days, no time zone, no atoms, over a year.
+
+    More than a year's span over at least two calendar years: each day of the
+    year is inside the range, so a yearly pattern can be seen at least once.
+    """
+    if fitted["unit"] != "D" or structure.get("atoms") or dates.dt.tz is not None:
+        return False
+    span = float(np.nanmax(numbers))
+    origin = pd.Timestamp(fitted["origin"])
+    return span >= 365 and (origin + pd.Timedelta(span, "D")).year > origin.year
+
+
+def _season_years(origin: pd.Timestamp, span: float) -> tuple[int, int]:
+    """The first and last calendar years of dates from ``origin`` over ``span`` days."""
+    return origin.year, (origin + pd.Timedelta(span, "D")).year
+
+
+def _encode_season(days: np.ndarray, shift: float, spec: ColumnSpec) -> np.ndarray:
+    """The day of the year on the unit circle, then the year (see ``ColumnSpec.seasonal``).
+
+    ``days``: whole days since the column's origin; ``shift`` (-0.5, 0 or 0.5)
+    moves the day within its cell and a numeric year by as much of a year
+    (dequantization). 1 January is the angle 0, a year is a full turn.
+    """
+    origin = pd.Timestamp(spec.origin)
+    first, last = _season_years(origin, spec.max)
+    dates = pd.DatetimeIndex(origin + pd.to_timedelta(days, "D"))
+    length = np.where(dates.is_leap_year, 366.0, 365.0)
+    angle = 2 * np.pi * (dates.dayofyear.to_numpy(float) - 1 + shift) / length
+    circle = np.stack([np.sin(angle), np.cos(angle)], axis=1)
+    year = np.clip(dates.year.to_numpy(), first, last)
+    if spec.years:
+        return np.concatenate([circle, np.eye(len(spec.years))[year - first]], axis=1)
+    scaled = 2 * (year + shift - first) / (last - first) - 1
+    return np.concatenate([circle, np.clip(scaled, -1.0, 1.0)[:, None]], axis=1)
+
+
+def _decode_season(x: np.ndarray, spec: ColumnSpec) -> np.ndarray:
+    """Days since the origin from ``_encode_season``'s columns (any values)."""
+    first, last = _season_years(pd.Timestamp(spec.origin), spec.max)
+    if spec.years:
+        year = first + np.argmax(x[:, 2:], axis=1)
+    else:
+        scaled = (x[:, 2] + 1) / 2 * (last - first) + first
+        year = np.rint(np.clip(scaled, first, last)).astype(int)
+    turn = np.mod(np.arctan2(x[:, 0], x[:, 1]), 2 * np.pi) / (2 * np.pi)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    length = np.where(leap, 366, 365)
+    day = np.mod(np.rint(turn * length), length)
+    january = pd.to_datetime(pd.DataFrame({"year": year, "month": 1, "day": 1}))
+    return (january - pd.Timestamp(spec.origin)).dt.days.to_numpy(float) + day
 
 
 def _encode_atoms(numbers: np.ndarray, spec: ColumnSpec) -> np.ndarray:
@@ -2938,6 +3046,9 @@ class GANConfig:
         atom_share: the least share of a numeric column's rows a value needs to
             be modelled as an atom, a category of its own next to the continuous
             part (zeros, round numbers, few levels); ``None``: no atoms.
+        seasonal: a date column of whole days over more than a year is modelled as
+            its year and its day of the year on a circle, so yearly patterns (the
+            seasons) are smooth in the encoding (``ColumnSpec.seasonal``).
         dequantize: train on integers and dates spread uniformly over their unit
             (``TabularTransformer.dequantization_bounds``), so the networks learn a
             density rather than the training rows' exact values.
@@ -2983,6 +3094,7 @@ class GANConfig:
     mode_specific: bool | Sequence[str] = False
     precision: bool = True
     atom_share: float | None = 0.05
+    seasonal: bool = True
     dequantize: bool = True
     validation_size: float = 0.2
     check_every: int | str = "auto"
@@ -3014,6 +3126,7 @@ class GANConfig:
         _check_choice("loss", self.loss, LOSSES)
         _check_flag("dequantize", self.dequantize)
         _check_flag("precision", self.precision)
+        _check_flag("seasonal", self.seasonal)
         if self.atom_share is not None:
             _check_number("atom_share", self.atom_share, 0, 1, closed="right")
         _check_flag("jit_compile", self.jit_compile)
@@ -3069,6 +3182,7 @@ SEED_CONFIG: dict[str, Any] = {
     "log_scale": False,
     "precision": False,
     "atom_share": None,
+    "seasonal": False,
     "dequantize": False,
     "validation_size": 0.0,
 }
@@ -3077,7 +3191,7 @@ SEED_CONFIG: dict[str, Any] = {
 _RETIRED_OPTIONS = {"smoothing": 0.0, "discriminator_dropout": 0.0}
 """Options of earlier versions, removed for lack of a measured gain (their no-op values)."""
 
-_ADDED_OPTIONS = {"precision": False, "atom_share": None}
+_ADDED_OPTIONS = {"precision": False, "atom_share": None, "seasonal": False}
 """Options added since format 1, with the values models saved before them were trained with."""
 
 
@@ -3378,6 +3492,7 @@ class TabularGAN:
             log_scale=config.log_scale,
             precision=config.precision,
             atom_share=config.atom_share,
+            seasonal=config.seasonal,
             max_fit_rows=config.max_fit_rows,
         ).fit(df)
         column = _condition_column(self.transformer_, config.condition_on)
