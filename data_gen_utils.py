@@ -2325,6 +2325,34 @@ class _GANModel(keras.Model):
         self.discriminator.set_weights(weights[split:])
 
     @property
+    def averages_weights(self) -> bool:
+        """Whether the generator's optimizer keeps a moving average of its weights."""
+        return bool(getattr(self.g_optimizer, "use_ema", False))
+
+    @contextlib.contextmanager
+    def averaged(self) -> Iterator[None]:
+        """The generator with its weights' moving average inside, its own weights after.
+
+        With ``ema_momentum`` the generator's optimizer (Keras' ``use_ema``) keeps
+        an exponential moving average of the generator's weights; model selection
+        scores and keeps those. Without it, this changes nothing.
+        """
+        if not self.averages_weights:
+            yield
+            return
+        weights = self.generator.get_weights()
+        self.g_optimizer.finalize_variable_values(self.generator.trainable_weights)
+        try:
+            yield
+        finally:
+            self.generator.set_weights(weights)
+
+    def use_averaged(self) -> None:
+        """Put the generator's moving-average weights in for good (end of training)."""
+        if self.averages_weights:
+            self.g_optimizer.finalize_variable_values(self.generator.trainable_weights)
+
+    @property
     def epochs_done(self) -> int:
         """Data epochs completed so far (across resumed runs too)."""
         return int(self.step_counter.numpy()) // self.steps_per_epoch
@@ -2718,8 +2746,15 @@ class _ModelSelection(keras.callbacks.Callback):
       ``min(1, 2 * (1 - p))``. Distances are SDMetrics' DCR ones: each column's
       absolute difference over its range, or 0/1 for categories.
 
+    With ``ema_momentum`` a check scores the moving average of the generator's
+    weights (``_GANModel.averaged``); when that is not protected enough, it
+    falls back on the weights as trained if they are more protected. The
+    check's record says which (``averaged``), and those weights are kept if it
+    is the best. Training goes on from the weights as trained.
+
     The rule never buys fidelity with copying: among the checks whose protection
-    is at least ``min_protection``, the highest fidelity wins; until one reaches
+    is at least ``min_protection``, the highest fidelity wins (by more than
+    ``min_delta``, as in Keras' ``EarlyStopping``); until one reaches
     it, the most protected check is the best, and if none does by the end, the
     model keeps that one with a ``ProtectionWarning``. Training stops after
     ``patience`` checks without a new best, and the best weights are put back when
@@ -2736,6 +2771,7 @@ class _ModelSelection(keras.callbacks.Callback):
         min_protection: least protection a check needs to become the best.
         patience: checks without a new best before training stops (0: never stop early).
         seed: seed of the noise behind every check's sample.
+        min_delta: least gain in fidelity that makes a protected check the new best.
     """
 
     def __init__(
@@ -2747,6 +2783,7 @@ class _ModelSelection(keras.callbacks.Callback):
         min_protection: float = 0.7,
         patience: int = 10,
         seed: int = 0,
+        min_delta: float = 0.0,
     ):
         super().__init__()
         self.sample = sample
@@ -2755,6 +2792,7 @@ class _ModelSelection(keras.callbacks.Callback):
         self.min_protection = min_protection
         self.patience = patience
         self.seed = seed
+        self.min_delta = min_delta
         self.records: list[dict[str, float]] = []
         self.best: dict[str, float] | None = None
         self.best_weights: list[np.ndarray] | None = None
@@ -2764,11 +2802,6 @@ class _ModelSelection(keras.callbacks.Callback):
         self._train_x = self._distances.encode(self.train)
         self._valid_x = self._distances.encode(self.valid)
         self._expected = len(self.train) / len(self._real)
-
-    def score(self, synthetic: pd.DataFrame) -> dict[str, float]:
-        """``fidelity`` and ``protection`` of a sample (see the class docstring)."""
-        fidelity = _quality(self._real, synthetic, self._metadata, notes=[])[0]
-        return {"fidelity": fidelity, "protection": self.protection(synthetic)}
 
     def protection(self, synthetic: pd.DataFrame) -> float:
         """The calibrated DCR protection of a sample (see the class docstring)."""
@@ -2783,14 +2816,34 @@ class _ModelSelection(keras.callbacks.Callback):
         done = self.model.epochs_done
         if done % self.check_every or (self.records and self.records[-1]["epoch"] >= done):
             return
-        record = {"epoch": done, **self.score(self.sample(self.seed))}
+        record = {"epoch": done, **self._check()}
         self.records.append(record)
         if self._better(record, self.best):
             self.best = record
-            self.best_weights = self.model.snapshot()
+            with self.model.averaged() if record["averaged"] else contextlib.nullcontext():
+                self.best_weights = self.model.snapshot()
         since_best = len(self.records) - 1 - self._best_index()
         if self.patience and since_best >= self.patience:
             self.model.stop_training = True
+
+    def _check(self) -> dict[str, float]:
+        """Score this check's sample: the averaged weights', or the own weights' if safer.
+
+        The own weights are sampled only when the average is not protected
+        enough; with neither protected enough the rule keeps the more protected,
+        so only that sample's fidelity is needed.
+        """
+        averaged = self.model.averages_weights
+        with self.model.averaged():
+            synthetic = self.sample(self.seed)
+        protection = self.protection(synthetic)
+        if averaged and protection < self.min_protection:
+            own = self.sample(self.seed)
+            own_protection = self.protection(own)
+            if own_protection > protection:
+                synthetic, protection, averaged = own, own_protection, False
+        fidelity = _quality(self._real, synthetic, self._metadata, notes=[])[0]
+        return {"fidelity": fidelity, "protection": protection, "averaged": averaged}
 
     def _better(self, record: dict[str, float], than: dict[str, float] | None) -> bool:
         """Whether ``record`` beats ``than``: protected first, then the most faithful.
@@ -2803,7 +2856,7 @@ class _ModelSelection(keras.callbacks.Callback):
         if safe != was_safe:
             return safe
         if safe:
-            return record["fidelity"] > than["fidelity"]
+            return record["fidelity"] > than["fidelity"] + self.min_delta
         return (record["protection"], record["fidelity"]) > (than["protection"], than["fidelity"])
 
     def _best_index(self) -> int:
@@ -2832,11 +2885,18 @@ class _ModelSelection(keras.callbacks.Callback):
 
     @property
     def log(self) -> pd.DataFrame:
-        """One row per check: ``fidelity`` and ``protection``, indexed by epoch."""
-        frame = pd.DataFrame(self.records, columns=["epoch", "fidelity", "protection"])
-        return frame.astype({"epoch": int, "fidelity": float, "protection": float}).set_index(
-            "epoch"
-        )
+        """One row per check, indexed by epoch: ``fidelity`` and ``protection``.
+
+        When the generator's weights are averaged, also ``averaged``: 1 when the
+        average was scored, 0 when the weights as trained were.
+        """
+        columns = ["epoch", "fidelity", "protection"]
+        records = self.records
+        if any(r.get("averaged") for r in records):
+            columns.append("averaged")
+            records = [{**r, "averaged": float(r.get("averaged", False))} for r in records]
+        frame = pd.DataFrame(records, columns=columns)
+        return frame.astype(dict.fromkeys(columns, float) | {"epoch": int}).set_index("epoch")
 
 
 class _TrainingCheckpoint(keras.callbacks.Callback):
@@ -3014,8 +3074,10 @@ class GANConfig:
     README's documented values; the rest won ``benchmarks/quality.py`` (see
     ``BENCHMARKS.md``): a Wasserstein GAN with
     gradient penalty, PacGAN with 2 rows, both networks conditioned on a
-    categorical column, ``log1p`` for skewed counts, and model selection on a
-    validation slice. ``SEED_CONFIG`` holds the seed README's GAN.
+    categorical column, ``log1p`` for skewed counts, each number's value
+    structure, seasonal dates, and model selection on a validation slice that
+    scores a moving average of the generator's weights. ``SEED_CONFIG`` holds
+    the seed README's GAN.
 
     Attributes:
         latent_dim: size of the generator's noise vector.
@@ -3028,6 +3090,12 @@ class GANConfig:
         learning_rate: Adam learning rate of both networks.
         beta_1: Adam's first-moment decay (0.5 is the usual GAN choice).
         beta_2: Adam's second-moment decay (0.9 for WGAN-GP, 0.999 in the seed).
+        ema_momentum: the generator's optimizer keeps an exponential moving average
+            of its weights with this momentum (Keras' ``use_ema``; 0.995 averages
+            over about 200 steps, two checks); model selection scores and keeps the
+            averaged weights, or the weights as trained when those are better
+            protected against copying (without selection, the model ends with the
+            average); ``None``: the weights as trained.
         loss: ``"wgan-gp"`` (Wasserstein, gradient penalty weight 10) or ``"bce"``
             (the seed's binary cross-entropy).
         pac: rows the discriminator judges together (PacGAN, against mode collapse).
@@ -3059,6 +3127,9 @@ class GANConfig:
             divisor of ``nb_epochs`` nearest to that, so that one Keras epoch still
             holds several data epochs).
         patience: checks without a better model before training stops.
+        min_delta: least gain in fidelity (SDMetrics' quality score) that makes a
+            check better than the best so far: smaller gains are the checks' noise,
+            and without a floor a slowly creeping average kept long runs going.
         min_protection: least protection (DCR, see the glossary) a model needs to
             be kept. The protection is calibrated (1: as new as real rows, 0: copies)
             and measured on a small validation slice, so it is noisy: 0.7 keeps the
@@ -3087,6 +3158,7 @@ class GANConfig:
     learning_rate: float = 2e-4
     beta_1: float = 0.5
     beta_2: float = 0.9
+    ema_momentum: float | None = 0.995
     loss: str = "wgan-gp"
     pac: int = 2
     condition_on: str | int | None = "auto"
@@ -3099,6 +3171,7 @@ class GANConfig:
     validation_size: float = 0.2
     check_every: int | str = "auto"
     patience: int = 10
+    min_delta: float = 0.002
     min_protection: float = 0.7
     columns: Sequence[str | int] | None = None
     max_fit_rows: int | None = None
@@ -3113,6 +3186,7 @@ class GANConfig:
         if self.check_every != "auto":
             _check_integer("check_every", self.check_every, hint="or 'auto'")
         _check_integer("patience", self.patience, minimum=0)
+        _check_number("min_delta", self.min_delta, 0, 1)
         _check_integer("verbose", self.verbose, minimum=0)
         _check_integer("max_fit_rows", self.max_fit_rows, minimum=2, none_ok=True)
         _check_seed(self.seed)
@@ -3121,6 +3195,8 @@ class GANConfig:
         _check_number("learning_rate", self.learning_rate, 0, 1, closed="neither")
         _check_number("beta_1", self.beta_1, 0, 1)
         _check_number("beta_2", self.beta_2, 0, 1)
+        if self.ema_momentum is not None:
+            _check_number("ema_momentum", self.ema_momentum, 0, 1, closed="neither")
         _check_number("validation_size", self.validation_size, 0, 1)
         _check_number("min_protection", self.min_protection, 0, 1, closed="both")
         _check_choice("loss", self.loss, LOSSES)
@@ -3185,13 +3261,20 @@ SEED_CONFIG: dict[str, Any] = {
     "seasonal": False,
     "dequantize": False,
     "validation_size": 0.0,
+    "ema_momentum": None,
 }
 """The seed README's GAN: ``TabularGAN(**SEED_CONFIG)`` (override any key, e.g. ``seed``)."""
 
 _RETIRED_OPTIONS = {"smoothing": 0.0, "discriminator_dropout": 0.0}
 """Options of earlier versions, removed for lack of a measured gain (their no-op values)."""
 
-_ADDED_OPTIONS = {"precision": False, "atom_share": None, "seasonal": False}
+_ADDED_OPTIONS = {
+    "precision": False,
+    "atom_share": None,
+    "seasonal": False,
+    "ema_momentum": None,
+    "min_delta": 0.0,
+}
 """Options added since format 1, with the values models saved before them were trained with."""
 
 
@@ -3457,6 +3540,8 @@ class TabularGAN:
             guard.restore()
             if selection is not None:
                 selection.restore()
+        if selection is None and not guard.diverged:
+            model.use_averaged()
         self._finish(model, run, guard, selection, interrupted)
         return self
 
@@ -3564,7 +3649,7 @@ class TabularGAN:
             )
             model.compile(
                 d_optimizer=self._optimizer(),
-                g_optimizer=self._optimizer(),
+                g_optimizer=self._optimizer(ema_momentum=config.ema_momentum),
                 # Keras 3.15 cannot run several steps per call under a tf.distribute
                 # strategy (an unfed placeholder in its loop): one step per call there.
                 steps_per_execution=1 if distributed else run.epochs_per_call * run.steps_per_epoch,
@@ -3574,10 +3659,14 @@ class TabularGAN:
             model.build_optimizers()
         return model
 
-    def _optimizer(self) -> keras.optimizers.Optimizer:
+    def _optimizer(self, ema_momentum: float | None = None) -> keras.optimizers.Optimizer:
         config = self.config
         return keras.optimizers.Adam(
-            config.learning_rate, beta_1=config.beta_1, beta_2=config.beta_2
+            config.learning_rate,
+            beta_1=config.beta_1,
+            beta_2=config.beta_2,
+            use_ema=ema_momentum is not None,
+            ema_momentum=0.99 if ema_momentum is None else ema_momentum,
         )
 
     def _selection(self, run: _Run) -> _ModelSelection | None:
@@ -3592,6 +3681,7 @@ class TabularGAN:
             check_every=run.check_every,
             min_protection=self.config.min_protection,
             patience=self.config.patience,
+            min_delta=self.config.min_delta,
             seed=run.seed + 1,
         )
 

@@ -175,9 +175,9 @@ class ScriptedSelection(dgu._ModelSelection):
         super().__init__(**kwargs)
         self.script = list(script)
 
-    def score(self, synthetic):
+    def _check(self):
         fidelity, protection = self.script.pop(0)
-        return {"fidelity": fidelity, "protection": protection}
+        return {"fidelity": fidelity, "protection": protection, "averaged": False}
 
 
 class WeightLog(keras.callbacks.Callback):
@@ -189,7 +189,7 @@ class WeightLog(keras.callbacks.Callback):
         self.weights.append(self.model.generator.get_weights())
 
 
-def run_selection(numeric, script, patience=0):
+def run_selection(numeric, script, patience=0, **options):
     data = dgu.TabularTransformer().fit(numeric).transform(numeric).astype(np.float32)
     generator, discriminator = dgu.build_generator(8, 3, (16,)), dgu.build_discriminator(3, (16,))
     model = dgu._GANModel(generator, discriminator, 8, steps_per_epoch=4, max_epochs=len(script))
@@ -203,6 +203,7 @@ def run_selection(numeric, script, patience=0):
         check_every=1,
         min_protection=0.9,
         patience=patience,
+        **options,
     )
     model.fit(data, batch_size=50, epochs=len(script), callbacks=[log, selection], verbose=0)
     return model, log, selection
@@ -224,6 +225,16 @@ def test_selection_stops_after_patience_checks_without_a_better_model(numeric):
     _, log, selection = run_selection(numeric, script, patience=2)
     assert len(log.weights) == 4  # best at epoch 2, then 2 checks without better: stop
     assert selection.best["epoch"] == 2
+
+
+def test_gains_below_min_delta_are_not_a_new_best(numeric):
+    # Epochs 3 and 4 gain 0.004 and 0.008 on epoch 2: only the second counts with 0.005.
+    script = [(0.5, 1.0), (0.8, 1.0), (0.804, 1.0), (0.808, 1.0), (0.812, 1.0), (0.81, 1.0)]
+    _, log, selection = run_selection(numeric, script, patience=2, min_delta=0.005)
+    assert selection.best["epoch"] == 4
+    assert len(log.weights) == 6  # no gain of 0.005 on epoch 4 at epochs 5 and 6: stop
+    _, _, plain = run_selection(numeric, script, patience=2)
+    assert plain.best["epoch"] == 5
 
 
 def test_fit_logs_selection_scores_in_history(screentime):
@@ -250,6 +261,7 @@ def test_selection_is_off_with_too_few_validation_rows(numeric):
         ({"validation_size": 1.5}, r"validation_size must be in \[0, 1\)"),
         ({"patience": -1}, "patience must be a non-negative integer"),
         ({"min_protection": 2}, r"min_protection must be in \[0, 1\]"),
+        ({"min_delta": -0.01}, r"min_delta must be in \[0, 1\), got -0.01"),
         ({"check_every": 0}, "check_every must be a positive integer"),
         ({"check_every": "often"}, r"check_every must be a positive integer \(or 'auto'\)"),
         ({"beta_2": 1.0}, r"beta_2 must be in \[0, 1\)"),
