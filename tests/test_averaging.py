@@ -1,7 +1,6 @@
 """The moving average of the generator's weights (``ema_momentum``)."""
 
 import contextlib
-import json
 import math
 
 import keras
@@ -108,33 +107,6 @@ def test_without_selection_the_model_ends_with_the_averaged_weights(numeric):
     assert last == 40
     for mine, average in zip(gan.generator_.get_weights(), record.averaged[last], strict=True):
         np.testing.assert_allclose(mine, average, rtol=1e-6, atol=1e-7)
-
-
-class InterruptAt(keras.callbacks.Callback):
-    def __init__(self, epoch):
-        super().__init__()
-        self.epoch = epoch
-
-    def on_epoch_end(self, epoch, logs=None):
-        if self.model.epochs_done >= self.epoch:
-            raise KeyboardInterrupt
-
-
-def test_a_resumed_averaged_run_ends_as_an_uninterrupted_one(screentime, tmp_path):
-    # The averages live in the generator's optimizer, which the checkpoint saves.
-    whole = _gan(ema_momentum=0.9).fit(screentime)
-    folder = tmp_path / "ckpt"
-    first = _gan(ema_momentum=0.9).fit(
-        screentime, callbacks=[InterruptAt(25)], checkpoint_dir=folder, checkpoint_every=10
-    )
-    assert first.interrupted_
-    assert json.loads((folder / "state.json").read_text())["epoch"] == 20
-    resumed = _gan(ema_momentum=0.9).fit(screentime, checkpoint_dir=folder, resume=True)
-    pd.testing.assert_frame_equal(resumed.history, whole.history, rtol=1e-5)
-    for mine, theirs in zip(
-        resumed.generator_.get_weights(), whole.generator_.get_weights(), strict=True
-    ):
-        np.testing.assert_allclose(mine, theirs, rtol=1e-5, atol=1e-6)
 
 
 def test_a_bad_momentum_is_refused():

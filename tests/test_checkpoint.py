@@ -37,6 +37,9 @@ def uninterrupted(screentime):
 
 
 def test_a_resumed_run_ends_as_an_uninterrupted_one(screentime, uninterrupted, tmp_path):
+    # The default averages the generator's weights (ema_momentum): the averages live in
+    # its optimizer, which the checkpoint saves, and the kept weights are averages.
+    assert make_gan().ema_momentum is not None
     folder = tmp_path / "ckpt"
     # Interrupted at epoch 25: the last checkpoint is epoch 20, so 21-25 are redone.
     first = make_gan().fit(
