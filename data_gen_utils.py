@@ -1911,8 +1911,8 @@ def _spans_years(
     if fitted["unit"] != "D" or structure.get("atoms") or dates.dt.tz is not None:
         return False
     span = float(np.nanmax(numbers))
-    origin = pd.Timestamp(fitted["origin"])
-    return span >= 365 and (origin + pd.Timedelta(span, "D")).year > origin.year
+    first, last = _season_years(pd.Timestamp(fitted["origin"]), span)
+    return span >= 365 and last > first
 
 
 def _season_years(origin: pd.Timestamp, span: float) -> tuple[int, int]:
@@ -1948,12 +1948,12 @@ def _decode_season(x: np.ndarray, spec: ColumnSpec) -> np.ndarray:
     else:
         scaled = (x[:, 2] + 1) / 2 * (last - first) + first
         year = np.rint(np.clip(scaled, first, last)).astype(int)
+    # Days from the origin to 1 January of each year, and of the year after the last.
+    januaries = pd.to_datetime([f"{y}-01-01" for y in range(first, last + 2)])
+    starts = (januaries - pd.Timestamp(spec.origin)).days.to_numpy(float)
+    start, length = starts[year - first], np.diff(starts)[year - first]
     turn = np.mod(np.arctan2(x[:, 0], x[:, 1]), 2 * np.pi) / (2 * np.pi)
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    length = np.where(leap, 366, 365)
-    day = np.mod(np.rint(turn * length), length)
-    january = pd.to_datetime(pd.DataFrame({"year": year, "month": 1, "day": 1}))
-    return (january - pd.Timestamp(spec.origin)).dt.days.to_numpy(float) + day
+    return start + np.mod(np.rint(turn * length), length)
 
 
 def _encode_atoms(numbers: np.ndarray, spec: ColumnSpec) -> np.ndarray:
@@ -2341,7 +2341,7 @@ class _GANModel(keras.Model):
             yield
             return
         weights = self.generator.get_weights()
-        self.g_optimizer.finalize_variable_values(self.generator.trainable_weights)
+        self.use_averaged()
         try:
             yield
         finally:
