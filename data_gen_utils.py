@@ -71,6 +71,7 @@ import shutil
 import uuid
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from importlib import metadata
@@ -2746,6 +2747,12 @@ class _ModelSelection(keras.callbacks.Callback):
       ``min(1, 2 * (1 - p))``. Distances are SDMetrics' DCR ones: each column's
       absolute difference over its range, or 0/1 for categories.
 
+    Inside ``in_background()`` (how ``TabularGAN.fit`` runs it), a check's
+    fidelity, SDMetrics' report and most of a check's time, is scored in a worker
+    thread while training goes on; its verdict (best, early stop) is taken at the
+    next check, at a checkpoint or when training ends. The records and the kept
+    weights are those of scoring in line; an early stop comes one check later.
+
     With ``ema_momentum`` a check scores the moving average of the generator's
     weights (``_GANModel.averaged``); when that is not protected enough, it
     falls back on the weights as trained if they are more protected. The
@@ -2802,6 +2809,8 @@ class _ModelSelection(keras.callbacks.Callback):
         self._train_x = self._distances.encode(self.train)
         self._valid_x = self._distances.encode(self.valid)
         self._expected = len(self.train) / len(self._real)
+        self._executor: ThreadPoolExecutor | None = None
+        self._pending: tuple[dict[str, Any], list[np.ndarray]] | None = None
 
     def protection(self, synthetic: pd.DataFrame) -> float:
         """The calibrated DCR protection of a sample (see the class docstring)."""
@@ -2811,27 +2820,66 @@ class _ModelSelection(keras.callbacks.Callback):
         nearer = np.mean(to_train < to_valid) + 0.5 * np.mean(to_train == to_valid)
         return float(min(1.0, (1.0 - nearer) / (1.0 - self._expected)))
 
+    @contextmanager
+    def in_background(self) -> Iterator[None]:
+        """Score the checks' fidelity in a worker thread meanwhile; wait for it on the way out.
+
+        SDMetrics' warnings are ignored meanwhile by a filter set here, in the
+        calling thread: warnings filters are shared by threads, so the worker
+        sets none.
+        """
+        with (
+            warnings.catch_warnings(),
+            ThreadPoolExecutor(1, thread_name_prefix="model-selection") as executor,
+        ):
+            warnings.filterwarnings("ignore", module=r"sdmetrics(\.|$)")
+            self._executor = executor
+            try:
+                yield
+            finally:
+                self._executor = None
+
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        """At a check: score a sample, keep the weights if best, stop if no longer improving."""
+        """At a check: take the last check's verdict, then sample and score this one."""
         done = self.model.epochs_done
-        if done % self.check_every or (self.records and self.records[-1]["epoch"] >= done):
+        last = self._pending[0] if self._pending else self.records[-1] if self.records else None
+        if done % self.check_every or (last is not None and last["epoch"] >= done):
+            return
+        if self.settle():  # the last check ended training: no more checks
             return
         record = {"epoch": done, **self._check()}
+        with self.model.averaged() if record["averaged"] else contextlib.nullcontext():
+            self._pending = (record, self.model.snapshot())
+        if not isinstance(record["fidelity"], Future):  # scored in line
+            self.settle()
+
+    def settle(self) -> bool:
+        """Take the pending check's verdict (its fidelity awaited): best weights, early stop.
+
+        Returns:
+            Whether that check stops training (``patience`` checks without a new best).
+        """
+        if self._pending is None:
+            return False
+        (record, weights), self._pending = self._pending, None
+        if isinstance(record["fidelity"], Future):
+            record["fidelity"] = record["fidelity"].result()
         self.records.append(record)
         if self._better(record, self.best):
-            self.best = record
-            with self.model.averaged() if record["averaged"] else contextlib.nullcontext():
-                self.best_weights = self.model.snapshot()
+            self.best, self.best_weights = record, weights
         since_best = len(self.records) - 1 - self._best_index()
         if self.patience and since_best >= self.patience:
             self.model.stop_training = True
+            return True
+        return False
 
-    def _check(self) -> dict[str, float]:
+    def _check(self) -> dict[str, Any]:
         """Score this check's sample: the averaged weights', or the own weights' if safer.
 
         The own weights are sampled only when the average is not protected
         enough; with neither protected enough the rule keeps the more protected,
-        so only that sample's fidelity is needed.
+        so only that sample's fidelity is needed: a ``Future`` when it is scored
+        in the background.
         """
         averaged = self.model.averages_weights
         with self.model.averaged():
@@ -2842,8 +2890,15 @@ class _ModelSelection(keras.callbacks.Callback):
             own_protection = self.protection(own)
             if own_protection > protection:
                 synthetic, protection, averaged = own, own_protection, False
-        fidelity = _quality(self._real, synthetic, self._metadata, notes=[])[0]
+        if self._executor is None:
+            fidelity: Any = _quality(self._real, synthetic, self._metadata, notes=[])[0]
+        else:
+            fidelity = self._executor.submit(self._fidelity, synthetic)
         return {"fidelity": fidelity, "protection": protection, "averaged": averaged}
+
+    def _fidelity(self, synthetic: pd.DataFrame) -> float:
+        """The worker's part of a check (the filters are ``in_background``'s)."""
+        return _quality(self._real, synthetic, self._metadata, notes=[], quiet=False)[0]
 
     def _better(self, record: dict[str, float], than: dict[str, float] | None) -> bool:
         """Whether ``record`` beats ``than``: protected first, then the most faithful.
@@ -2879,7 +2934,11 @@ class _ModelSelection(keras.callbacks.Callback):
             )
 
     def restore(self) -> None:
-        """Put back the best check's weights (nothing before the first check)."""
+        """Put back the best check's weights (nothing before the first check).
+
+        A check still pending is settled first.
+        """
+        self.settle()
         if self.best_weights is not None:
             self.model.restore_snapshot(self.best_weights)
 
@@ -2956,6 +3015,8 @@ class _TrainingCheckpoint(keras.callbacks.Callback):
     def save(self, epoch: int) -> None:
         """Write the checkpoint of ``epoch``, then ``state.json`` naming it."""
         selection = self.selection
+        if selection is not None:
+            selection.settle()  # a pending check belongs to this checkpoint
         if selection is not None and selection.best_weights is not None:
             for variable, value in zip(self.best, selection.best_weights, strict=True):
                 variable.assign(value)
@@ -3535,7 +3596,8 @@ class TabularGAN:
             run_callbacks.append(checkpoint)
         if self.config.verbose:
             run_callbacks.append(_RunProgress(self.config.nb_epochs))
-        interrupted = self._train(model, run, run_callbacks, first_epoch)
+        with selection.in_background() if selection else contextlib.nullcontext():
+            interrupted = self._train(model, run, run_callbacks, first_epoch)
         if interrupted:  # the notebook's stop button: keep what was learnt, consistently
             guard.restore()
             if selection is not None:
@@ -4328,9 +4390,16 @@ def evaluate(
 
 
 def _quality(
-    real: pd.DataFrame, synthetic: pd.DataFrame, metadata: dict[str, Any], notes: list[str]
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    metadata: dict[str, Any],
+    notes: list[str],
+    quiet: bool = True,
 ) -> tuple[float, pd.DataFrame, pd.DataFrame]:
     """SDMetrics' quality score, with its column shapes and pair trends details.
+
+    ``quiet``: SDMetrics' warnings are ignored (``False`` in a worker thread,
+    whose caller filters them instead: ``_ModelSelection.in_background``).
 
     A synthetic column that holds no value (where the real one has values) scores 0
     in each of its details: SDMetrics would leave it out of its mean instead.
@@ -4342,8 +4411,9 @@ def _quality(
     from sdmetrics.reports import QualityReport
 
     report = QualityReport()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings() if quiet else contextlib.nullcontext():
+        if quiet:
+            warnings.simplefilter("ignore")
         report.generate(
             {"table": _with_str_labels(real)},
             {"table": _with_str_labels(synthetic)},

@@ -1,5 +1,8 @@
 """WGAN-GP, PacGAN, conditional generation, log1p scaling and model selection."""
 
+import contextlib
+import warnings
+
 import keras
 import numpy as np
 import pandas as pd
@@ -246,6 +249,66 @@ def test_fit_logs_selection_scores_in_history(screentime):
     assert ((checks["protection"] >= 0) & (checks["protection"] <= 1)).all()
     assert gan.best_epoch_ in (20, 40, 60)
     assert len(gan.history) == 60
+
+
+# -- checks scored in the background ----------------------------------------
+
+BACKGROUND_RUN = {
+    "nb_epochs": 400,
+    "check_every": 20,
+    "patience": 3,
+    "min_delta": 0.05,
+    "batch_size": 64,
+}
+
+
+def scoring_in_line(monkeypatch):
+    """Make ``fit`` score every check before training goes on, as before the worker."""
+    monkeypatch.setattr(dgu._ModelSelection, "in_background", lambda self: contextlib.nullcontext())
+
+
+def test_checks_scored_in_the_background_keep_what_in_line_scoring_keeps(screentime, monkeypatch):
+    background = dgu.TabularGAN(**BACKGROUND_RUN, seed=0, verbose=0).fit(screentime)
+    scoring_in_line(monkeypatch)
+    in_line = dgu.TabularGAN(**BACKGROUND_RUN, seed=0, verbose=0).fit(screentime)
+    assert len(in_line.history) < BACKGROUND_RUN["nb_epochs"]  # it stopped early
+    checks = [gan.history[["fidelity", "protection"]].dropna() for gan in (background, in_line)]
+    pd.testing.assert_frame_equal(*checks)
+    assert background.best_epoch_ == in_line.best_epoch_
+    pd.testing.assert_frame_equal(background.sample(50, seed=1), in_line.sample(50, seed=1))
+    # A check's verdict is taken at the next check: the early stop comes one check later.
+    assert len(background.history) == len(in_line.history) + BACKGROUND_RUN["check_every"]
+
+
+def test_an_error_while_scoring_in_the_background_reaches_the_caller(numeric, monkeypatch):
+    def fail(self, synthetic):
+        raise RuntimeError("scoring failed")
+
+    monkeypatch.setattr(dgu._ModelSelection, "_fidelity", fail)
+    filters = list(warnings.filters)
+    gan = dgu.TabularGAN(nb_epochs=60, check_every=20, batch_size=64, seed=0, verbose=0)
+    with pytest.raises(RuntimeError, match="scoring failed"):
+        gan.fit(numeric)
+    assert warnings.filters == filters  # the worker's filter is gone with it
+
+
+def test_only_sdmetrics_warnings_from_the_background_are_silenced(numeric, monkeypatch):
+    scored = dgu._ModelSelection._fidelity
+
+    def noisy(self, synthetic):
+        for module in ("sdmetrics.reports.fake", "somewhere.else"):
+            warnings.warn_explicit(f"from {module}", UserWarning, "fake.py", 1, module=module)
+        return scored(self, synthetic)
+
+    monkeypatch.setattr(dgu._ModelSelection, "_fidelity", noisy)
+    gan = dgu.TabularGAN(nb_epochs=40, check_every=20, batch_size=64, seed=0, verbose=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gan.fit(numeric)
+    messages = {str(w.message) for w in caught}
+    assert "from somewhere.else" in messages
+    assert "from sdmetrics.reports.fake" not in messages
+    assert gan.history["fidelity"].notna().sum() == 2
 
 
 def test_selection_is_off_with_too_few_validation_rows(numeric):
