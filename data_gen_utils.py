@@ -1026,6 +1026,16 @@ class ColumnSpec:
             converted from whole degrees Fahrenheit, engine sizes, ages in years.
             Decoded numbers go to the nearest value of the grid; dequantization
             spreads each value over the half-gaps to its neighbours. ``None``: no grid.
+        known: numeric (with ``precision``) without a grid: the values that occur
+            more than once, when at most ``_KNOWN_NEW_SHARE`` of the rows hold a
+            value that occurs once, so that a fresh row mostly repeats a value
+            already seen (engine sizes, a measure taken on a few settings) and
+            now and then holds a new one. A two-way one-hot
+            block says which a row holds; back: a ``known`` row's number goes to
+            the nearest known value, a ``new`` one keeps its precision. So samples
+            repeat the column's values at the rate a fresh sample does (the share
+            of values seen once is Good-Turing's estimate of that of new ones), as
+            the generator learns, with the other columns. ``None``: no such block.
     """
 
     name: str | int
@@ -1047,6 +1057,7 @@ class ColumnSpec:
     atoms: list[float] | None = None
     other: bool = True
     grid: list[float] | None = None
+    known: list[float] | None = None
     seasonal: bool = False
     years: list[int] | None = None
 
@@ -1066,6 +1077,8 @@ class ColumnSpec:
             blocks.append((len(self.modes["means"]), "softmax"))
         if self.atoms is not None:
             blocks.append((len(self.atoms) + self.other, "softmax"))
+        if self.known is not None:
+            blocks.append((2, "softmax"))
         if self.missing:
             blocks.append((2, "softmax"))
         return blocks
@@ -1101,6 +1114,8 @@ class ColumnSpec:
             state.update(atoms=list(self.atoms), other=self.other)
         if self.grid is not None:
             state["grid"] = list(self.grid)
+        if self.known is not None:
+            state["known"] = list(self.known)
         return state
 
     @classmethod
@@ -1149,14 +1164,15 @@ class ColumnSpec:
             and isinstance(state.get("other", True), bool)
         ):
             bad.append("atoms")
-        grid = state.get("grid")
-        if grid is not None and not (
-            isinstance(grid, list)
-            and len(grid) >= 2
-            and all(_finite_number(v) for v in grid)
-            and all(a < b for a, b in itertools.pairwise(grid))
-        ):
-            bad.append("grid")
+        for key in ("grid", "known"):
+            values = state.get(key)
+            if values is not None and not (
+                isinstance(values, list)
+                and len(values) >= 2
+                and all(_finite_number(v) for v in values)
+                and all(a < b for a, b in itertools.pairwise(values))
+            ):
+                bad.append(key)
         seasonal = state.get("seasonal", False)
         if not isinstance(seasonal, bool) or (
             seasonal and (kind != "datetime" or state.get("unit") != "D")
@@ -1177,7 +1193,7 @@ class ColumnSpec:
         ):
             bad.append("decimals")
         if bad:
-            hint = " (a grid: increasing numbers)" if "grid" in bad else ""
+            hint = " (increasing numbers)" if {"grid", "known"} & set(bad) else ""
             raise ModelFileError(f"{what} has non-finite or non-numeric {bad}{hint}")
         state = dict(state, name=_label(state["name"]))
         if state.get("categories") is not None:
@@ -1443,7 +1459,7 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         )
 
     def _fit_structure(self, present: np.ndarray, kind: str, dtype: str) -> dict[str, Any]:
-        """A column's ``decimals``, ``grid`` and ``atoms`` (see ``ColumnSpec``), as asked.
+        """A column's ``decimals``, ``grid``, ``known`` and ``atoms`` (see ``ColumnSpec``).
 
         ``present``: its numbers (a date column's: days or seconds since its origin).
         """
@@ -1455,8 +1471,11 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             structure["decimals"] = _decimals(present)
         if self.precision and kind != "datetime":
             once = np.count_nonzero(counts == 1)
+            repeated = values[counts > 1]
             if 2 <= len(values) <= _MAX_GRID and once <= _NEW_VALUE_SHARE * len(present):
                 structure["grid"] = values.tolist()
+            elif 2 <= len(repeated) <= _MAX_GRID and once <= _KNOWN_NEW_SHARE * len(present):
+                structure["known"] = repeated.tolist()
         if self.atom_share is not None:
             if kind == "datetime":  # a few dates (a yearly column): each is an atom
                 atom = np.full(len(values), len(values) <= 1 / self.atom_share)
@@ -1690,6 +1709,9 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                 blocks.append(np.clip(encoder.transform(filled.reshape(-1, 1)), -1.0, 1.0))
             if spec.atoms is not None:
                 blocks.append(_encode_atoms(raw, spec))
+            if spec.known is not None:
+                known = np.isin(raw, spec.known)
+                blocks.append(np.stack([known, ~known], axis=1).astype(float))
             if spec.missing:
                 blocks.append(np.stack([~absent, absent], axis=1).astype(float))
         return np.concatenate(blocks, axis=1)
@@ -1744,6 +1766,12 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                 atoms = np.array(spec.atoms)
                 is_atom = chosen < len(atoms)
                 numbers = np.where(is_atom, atoms[np.minimum(chosen, len(atoms) - 1)], numbers)
+            if spec.known is not None:  # the atoms are known values: they stay
+                is_known = np.argmax(x[:, start : start + 2], axis=1) == 0
+                start += 2
+                known = np.asarray(spec.known)
+                snapped = known[_nearest(known, np.nan_to_num(numbers))]
+                numbers = np.where(is_known & ~np.isnan(numbers), snapped, numbers)
             if spec.missing:
                 absent = np.argmax(x[:, start : start + 2], axis=1) == 1
                 start += 2
@@ -1846,7 +1874,10 @@ _NEW_VALUE_SHARE = 0.05
 """Most share of a column's rows whose value occurs once, for the column to get a grid."""
 
 _MAX_GRID = 1000
-"""Most values a column's grid holds (kept in ``model.json``)."""
+"""Most values a column's grid, or its known values, hold (kept in ``model.json``)."""
+
+_KNOWN_NEW_SHARE = 0.10
+"""Most share of a column's rows whose value occurs once, for it to get known values."""
 
 
 def _decimals(present: np.ndarray) -> int | None:

@@ -121,6 +121,72 @@ def test_a_column_with_many_new_values_keeps_its_precision_only():
     assert dgu.TabularTransformer().fit(lattice_table()).spec("celsius").grid is None
 
 
+def catalogue_table(n=300, new_share=0.08, seed=0):
+    """Engine sizes: most rows repeat one of 40 sizes (some far more often), a few are new.
+
+    ``new_share`` of the rows hold a size of their own, with one decimal. Also a
+    full-precision column, and a column whose values mostly occur once.
+    """
+    rng = np.random.default_rng(seed)
+    sizes = np.sort(rng.choice(np.arange(70, 460), 40, replace=False)).astype(float)
+    sizes[3] += 0.5  # a one-decimal size that repeats
+    fresh = round(new_share * n)
+    weights = 1.0 / np.arange(1, 41)
+    repeats = np.maximum(2, np.round(weights / weights.sum() * (n - fresh))).astype(int)
+    engine = np.repeat(sizes, repeats)[: n - fresh]
+    new = np.arange(fresh) * 9.0 + 72.3  # sizes of their own, each once
+    engine = rng.permutation(np.concatenate([engine, new]))
+    spread = np.round(rng.normal(50, 10, len(engine)), 1)  # mostly values seen once
+    return pd.DataFrame(
+        {"engine": engine, "spread": spread, "measure": rng.normal(size=len(engine))}
+    )
+
+
+def test_a_column_that_mostly_repeats_its_values_gets_them_as_known_values():
+    df = catalogue_table()
+    transformer = structure().fit(df)
+    engine = transformer.spec("engine")
+    counts = df["engine"].value_counts()
+    assert (counts == 1).sum() / len(df) <= dgu._KNOWN_NEW_SHARE  # a new value now and then
+    assert engine.grid is None and engine.known == sorted(counts.index[counts > 1])
+    assert engine.blocks()[-1] == (2, "softmax")  # known / new, after the atoms
+    assert transformer.spec("spread").known is None  # most of its values occur once
+    assert transformer.spec("measure").known is None
+    back = transformer.inverse_transform(transformer.transform(df))
+    pd.testing.assert_frame_equal(back[["engine", "spread"]], df[["engine", "spread"]])
+    # A "known" output goes to the nearest known value; a "new" one keeps the precision.
+    x = np.random.default_rng(1).normal(0.0, 1.0, (3000, transformer.output_dim))
+    start = transformer.output_dim - sum(w for w, _ in transformer.spec("measure").blocks())
+    start -= sum(w for w, _ in transformer.spec("spread").blocks()) + 2
+    x[:1500, start : start + 2] = [5.0, -5.0]
+    x[1500:, start : start + 2] = [-5.0, 5.0]
+    decoded = transformer.inverse_transform(x)["engine"]
+    assert decoded[:1500].isin(engine.known).all()
+    assert decoded[:1500].nunique() > 0.8 * len(engine.known)
+    assert not decoded[1500:].isin(engine.known).all()
+    np.testing.assert_array_equal(decoded, np.round(decoded, 1))
+    state = json.loads(json.dumps(transformer.to_dict()))
+    assert dgu.TabularTransformer.from_dict(state).spec("engine").known == engine.known
+    assert dgu.TabularTransformer().fit(df).spec("engine").known is None  # the seed's
+
+
+def test_a_column_with_a_fifth_of_new_values_gets_no_known_values():
+    df = catalogue_table(new_share=0.2)
+    counts = df["engine"].value_counts()
+    assert (counts == 1).sum() / len(df) > dgu._KNOWN_NEW_SHARE
+    assert structure().fit(df).spec("engine").known is None
+
+
+def test_gan_samples_repeat_known_values_at_about_the_real_rate():
+    df = catalogue_table(n=400)
+    gan = dgu.TabularGAN(nb_epochs=400, validation_size=0.0, seed=0, verbose=0).fit(df)
+    known = gan.transformer_.spec("engine").known
+    real_share = df["engine"].isin(known).mean()  # the rows whose value repeats
+    synthetic = gan.sample(2000, seed=0)["engine"]
+    assert abs(synthetic.isin(known).mean() - real_share) < 0.1, real_share
+    assert synthetic.nunique() > 40  # new values too, not only the known ones
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     decimals=st.integers(0, 4),
@@ -160,7 +226,10 @@ def test_the_structure_is_saved_and_loaded():
         ({"atoms": [0.0], "other": "yes"}, r"non-finite or non-numeric \['atoms'\]"),
         ({"decimals": -1}, r"non-finite or non-numeric \['decimals'\]"),
         ({"decimals": 2.5}, r"non-finite or non-numeric \['decimals'\]"),
-        ({"grid": [1.0, 0.5]}, r"non-finite or non-numeric \['grid'\] \(a grid: increasing"),
+        ({"grid": [1.0, 0.5]}, r"non-finite or non-numeric \['grid'\] \(increasing numbers"),
+        ({"known": [1.0, 0.5]}, r"non-finite or non-numeric \['known'\] \(increasing numbers"),
+        ({"known": [2.0]}, r"non-finite or non-numeric \['known'\]"),
+        ({"known": "2.0"}, r"non-finite or non-numeric \['known'\]"),
         ({"grid": [1.0]}, r"non-finite or non-numeric \['grid'\]"),
         ({"grid": [0.0, float("nan")]}, r"non-finite or non-numeric \['grid'\]"),
     ],
