@@ -44,9 +44,10 @@ Glossary:
         row): ``min(1, (1 - p) / (1 - p0))``, ``p0 = n_train / (n_train + n_valid)``.
     value structure: what a numeric column's values are made of: a precision
         (one decimal, whole numbers), a grid (the few values a column takes, when
-        they repeat: whole degrees Fahrenheit written in Celsius), atoms (values
-        that hold a share of the rows: zeros, round numbers, a few levels) and
-        bounds. Learned in ``fit`` and kept by the samples.
+        they repeat: whole degrees Fahrenheit written in Celsius), known values
+        (those a new row mostly repeats: engine sizes), atoms (values that hold a
+        share of the rows: zeros, round numbers, a few levels) and bounds.
+        Learned in ``fit`` and kept by the samples.
 
 Example:
     >>> import data_gen_utils as dgu
@@ -1224,7 +1225,9 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
       continuous column's precision (its fewest decimals) is learned, and decoded
       numbers are rounded to it; a numeric column whose values repeat (few occur
       once) gets its grid of values, and decoded numbers go to the nearest one
-      (``ColumnSpec.grid``). With ``atom_share``, the values that each hold
+      (``ColumnSpec.grid``); one whose values mostly repeat keeps those, and a
+      block says whether a row holds one of them (``ColumnSpec.known``). With
+      ``atom_share``, the values that each hold
       at least that share of a numeric column's rows (its atoms: zeros, round
       numbers, a column's few levels) get a one-hot block next to the continuous
       part, as CTGAN's and RDT's encodings give categories a block of their own;
@@ -3202,7 +3205,8 @@ class GANConfig:
             normalisation (``True`` for all, or a list); ``False``: min-max.
         precision: round synthetic numbers to each continuous column's precision
             (its fewest decimals), or to the nearest value of its grid when its
-            values repeat, learned in ``fit``.
+            values repeat, or of its known values when a row mostly repeats one
+            (``ColumnSpec.known``), learned in ``fit``.
         atom_share: the least share of a numeric column's rows a value needs to
             be modelled as an atom, a category of its own next to the continuous
             part (zeros, round numbers, few levels); ``None``: no atoms.
