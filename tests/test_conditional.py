@@ -70,6 +70,43 @@ def test_training_step_draws_one_uniform_mixing_weight_per_sample(monkeypatch, n
     assert 0.3 < alphas.mean() < 0.7
 
 
+def test_discriminator_steps_update_the_critic_that_many_times_on_fresh_rows(monkeypatch, numeric):
+    fakes = []
+    original = dgu._gradient_penalty
+
+    def recording(critic, real, fake, alpha):
+        fakes.append(fake.numpy())
+        return original(critic, real, fake, alpha)
+
+    monkeypatch.setattr(dgu, "_gradient_penalty", recording)
+    data = dgu.TabularTransformer().fit(numeric).transform(numeric).astype(np.float32)
+    generator = dgu.build_generator(8, 3, (16,))
+    discriminator = dgu.build_discriminator(3, (16,), pac=2)
+    model = dgu._GANModel(
+        generator, discriminator, 8, seed=0, loss="wgan-gp", pac=2, discriminator_steps=3
+    )
+    model.compile(keras.optimizers.Adam(), keras.optimizers.Adam(), run_eagerly=True)
+    model.fit(data[:64], batch_size=32, epochs=2, verbose=0, shuffle=False)
+    # 2 epochs of 2 batches: 4 training steps, 3 critic updates each.
+    assert int(model.g_optimizer.iterations) == 4
+    assert int(model.d_optimizer.iterations) == 12
+    assert len(fakes) == 12
+    # Each critic update judges rows generated for it, not the same ones three times.
+    for step in range(4):
+        first, second, third = fakes[3 * step : 3 * step + 3]
+        assert not np.allclose(first, second) and not np.allclose(second, third)
+
+
+def test_discriminator_steps_must_be_a_positive_integer():
+    with pytest.raises(
+        dgu.ConfigError, match="discriminator_steps must be a positive integer, got 0"
+    ):
+        dgu.TabularGAN(discriminator_steps=0)
+    generator, discriminator = dgu.build_generator(8, 3, (16,)), dgu.build_discriminator(3, (16,))
+    with pytest.raises(dgu.ConfigError, match="discriminator_steps must be a positive integer"):
+        dgu._GANModel(generator, discriminator, 8, discriminator_steps=1.5)
+
+
 def test_unknown_loss_is_refused():
     with pytest.raises(dgu.ConfigError, match=r"loss must be one of \['bce', 'wgan-gp'\]"):
         dgu.TabularGAN(loss="hinge")

@@ -249,3 +249,13 @@ def test_a_model_saved_before_the_value_structure_options_loads_with_them_off(sa
     pd.testing.assert_frame_equal(
         loaded.sample(20, seed=0), dgu.TabularGAN.load(saved).sample(20, seed=0)
     )
+
+
+def test_a_model_saved_before_discriminator_steps_loads_with_one_step(saved, tmp_path):
+    folder = _copy(saved, tmp_path)
+    assert dgu.TabularGAN.load(saved).discriminator_steps == 1
+    _edit_state(folder, lambda s: s["config"].pop("discriminator_steps"))
+    assert dgu.TabularGAN.load(folder).discriminator_steps == 1
+    _edit_state(folder, lambda s: s["config"].update(discriminator_steps=0))
+    with pytest.raises(dgu.ModelFileError, match="discriminator_steps must be a positive integer"):
+        dgu.TabularGAN.load(folder)
