@@ -18,11 +18,13 @@ as before the worker): ``fit / in line`` is what the worker saves.
 Usage:
     .venv/bin/python benchmarks/fit_time.py                    # every table, seed 0
     .venv/bin/python benchmarks/fit_time.py --tables weather --seeds 0 1 2
+    .venv/bin/python benchmarks/fit_time.py --tables cars --set discriminator_steps=5
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
 import os
 import sys
@@ -66,9 +68,9 @@ def steps_per_epoch(rows: int, gan: dgu.TabularGAN) -> int:
 
 
 def timed_fit(
-    train: pd.DataFrame, seed: int, in_line: bool = False
+    train: pd.DataFrame, seed: int, in_line: bool = False, **config: object
 ) -> tuple[dgu.TabularGAN, float, float]:
-    """The default fitted on ``train``: the model, its seconds, its checks' seconds.
+    """The default (``config`` changes it) fitted on ``train``: the model, its seconds, its checks'.
 
     ``in_line``: every check is scored before training goes on (no worker thread).
     """
@@ -78,26 +80,28 @@ def timed_fit(
         TimedSelection.in_background = lambda self: contextlib.nullcontext()
     try:
         start = time.perf_counter()
-        gan = dgu.TabularGAN(seed=seed, verbose=0).fit(train)
+        gan = dgu.TabularGAN(seed=seed, verbose=0, **config).fit(train)
         return gan, time.perf_counter() - start, TimedSelection.seconds
     finally:
         TimedSelection.in_background = background
 
 
-def measure(table: str, seed: int) -> dict[str, object]:
-    """Fit the default on a table's training half, then its steps alone."""
+def measure(table: str, seed: int, **config: object) -> dict[str, object]:
+    """Fit the default (``config`` changes it) on a table's training half, then its steps alone."""
     df, label, _ = TABLES[table]()
     train, _ = split(df, label)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        gan, fit_s, checks_s = timed_fit(train, seed)  # first: any warm-up is its cost
-        in_line_s, in_line_checks_s = timed_fit(train, seed, in_line=True)[1:]
+        gan, fit_s, checks_s = timed_fit(train, seed, **config)  # first: any warm-up is its cost
+        in_line_s, in_line_checks_s = timed_fit(train, seed, in_line=True, **config)[1:]
         epochs = len(gan.history)
         steps = epochs * steps_per_epoch(TimedSelection.training_rows, gan)
         # The same steps with no validation slice: every row trains, so fewer epochs.
         alone_epochs = max(1, round(steps / steps_per_epoch(len(train), gan)))
         start = time.perf_counter()
-        dgu.TabularGAN(seed=seed, verbose=0, validation_size=0.0, nb_epochs=alone_epochs).fit(train)
+        dgu.TabularGAN(
+            seed=seed, verbose=0, **{**config, "validation_size": 0.0, "nb_epochs": alone_epochs}
+        ).fit(train)
         alone_s = time.perf_counter() - start
     return {
         "table": table,
@@ -121,13 +125,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tables", nargs="+", default=list(TABLES), choices=list(TABLES))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
+    parser.add_argument(
+        "--set",
+        nargs="+",
+        default=[],
+        metavar="OPTION=VALUE",
+        help="change the default, e.g. discriminator_steps=5 (a Python literal)",
+    )
     args = parser.parse_args()
+    config = {}
+    for item in args.set:
+        option, _, value = item.partition("=")
+        try:
+            config[option] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            parser.error(f"--set {item!r}: expected OPTION=VALUE, VALUE a Python literal")
     dgu._ModelSelection, original = TimedSelection, dgu._ModelSelection
     try:
-        rows = [measure(t, s) for t in args.tables for s in args.seeds]
+        rows = [measure(t, s, **config) for t in args.tables for s in args.seeds]
     finally:
         dgu._ModelSelection = original
-    print(f"\nDefault fit, end to end, against its training steps alone (target {TARGET_S:g} s).\n")
+    what = f"The default with {config}" if config else "Default"
+    print(f"\n{what} fit, end to end, against its training steps alone (target {TARGET_S:g} s).\n")
     print(markdown(pd.DataFrame(rows)))
 
 

@@ -345,6 +345,7 @@ CONFIGS: dict[str, Callable[[int], object]] = {
     "units-256x3": gan(generator_units=(256, 256, 256), discriminator_units=(256, 256, 256)),
     "discriminator-steps-3": gan(discriminator_steps=3),
     "discriminator-steps-5": gan(discriminator_steps=5),
+    "no-xla": gan(jit_compile=False),
     # Session 7: a moving average of the generator's weights.
     **{f"ema-{m}": gan(ema_momentum=m) for m in (0.99, 0.995, 0.999)},
     # A smooth density model per class, as a reference for the DCR/quality trade-off.
