@@ -252,7 +252,8 @@ def run_selection(numeric, script, patience=0, **options):
 def test_selection_restores_the_best_qualified_epoch(numeric):
     # Epoch 4 has the highest fidelity but copies (protection 0.5): it must not win.
     script = [(0.5, 1.0), (0.8, 0.95), (0.7, 1.0), (0.99, 0.5), (0.6, 0.92)]
-    model, log, selection = run_selection(numeric, script)
+    with pytest.warns(dgu.ProtectionWarning, match="epoch 4 reached fidelity 0.990"):
+        model, log, selection = run_selection(numeric, script)
     assert selection.best["epoch"] == 2
     for restored, kept in zip(model.generator.get_weights(), log.weights[1], strict=True):
         np.testing.assert_array_equal(restored, kept)
@@ -479,7 +480,30 @@ def test_when_no_check_is_protected_enough_the_safest_is_kept_with_a_warning(num
 
 def test_a_protected_check_beats_any_unprotected_one(numeric):
     script = [(0.99, 0.85), (0.5, 0.95), (0.99, 0.89)]
-    _, _, selection = run_selection(numeric, script)
+    with pytest.warns(dgu.ProtectionWarning, match="reached fidelity 0.990"):
+        _, _, selection = run_selection(numeric, script)
+    assert selection.best["epoch"] == 2
+
+
+def test_passing_over_a_much_more_faithful_check_is_said(numeric):
+    # Epoch 3 gains 0.1 of fidelity but falls short of min_protection (0.9): the
+    # model keeps epoch 2, and says what it passed over and what to do.
+    script = [(0.5, 1.0), (0.8, 1.0), (0.9, 0.5)]
+    with pytest.warns(dgu.ProtectionWarning) as caught:
+        _, _, selection = run_selection(numeric, script)
+    assert selection.best["epoch"] == 2
+    message = str(caught[0].message)
+    assert "keeps epoch 2 (fidelity 0.800): epoch 3 reached fidelity 0.900" in message
+    assert "its protection, 0.50, is under min_protection=0.9" in message
+    assert "measured on 50 validation rows" in message
+    assert "lower min_protection (e.g. 0.5) or another seed" in message
+
+
+def test_passing_over_a_check_within_the_checks_noise_is_not_said(numeric):
+    script = [(0.5, 1.0), (0.8, 1.0), (0.84, 0.5)]  # 0.04: within _PASSED_OVER_FIDELITY
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", dgu.ProtectionWarning)
+        _, _, selection = run_selection(numeric, script)
     assert selection.best["epoch"] == 2
 
 
