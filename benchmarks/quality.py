@@ -343,11 +343,11 @@ CONFIGS: dict[str, Callable[[int], object]] = {
     # Session 6: capacity.
     "units-256": gan(generator_units=(256, 256), discriminator_units=(256, 256)),
     "units-256x3": gan(generator_units=(256, 256, 256), discriminator_units=(256, 256, 256)),
-    "discriminator-steps-3": gan(discriminator_steps=3),
-    "discriminator-steps-5": gan(discriminator_steps=5),
-    "no-xla": gan(jit_compile=False),
     # Session 7: a moving average of the generator's weights.
     **{f"ema-{m}": gan(ema_momentum=m) for m in (0.99, 0.995, 0.999)},
+    # Session 9: critic updates per step, and the steps without XLA.
+    **{f"discriminator-steps-{k}": gan(discriminator_steps=k) for k in (2, 3, 5)},
+    "no-xla": gan(jit_compile=False),
     # A smooth density model per class, as a reference for the DCR/quality trade-off.
     **{f"kde-{b}": (lambda seed, b=b: ClassKDE(seed, b)) for b in (0.5, 1.0, 1.5, 2.0)},
 }
