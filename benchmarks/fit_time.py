@@ -120,11 +120,8 @@ def measure(table: str, seed: int, **config: object) -> dict[str, object]:
     }
 
 
-def main() -> None:
-    """Parse the arguments, measure, print the table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tables", nargs="+", default=list(TABLES), choices=list(TABLES))
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
+def add_set_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--set OPTION=VALUE ...``, changes to the default configuration."""
     parser.add_argument(
         "--set",
         nargs="+",
@@ -132,14 +129,28 @@ def main() -> None:
         metavar="OPTION=VALUE",
         help="change the default, e.g. discriminator_steps=5 (a Python literal)",
     )
-    args = parser.parse_args()
+
+
+def parse_set(parser: argparse.ArgumentParser, items: list[str]) -> dict[str, object]:
+    """The ``--set OPTION=VALUE`` items as ``{option: value}`` (a usage error if malformed)."""
     config = {}
-    for item in args.set:
+    for item in items:
         option, _, value = item.partition("=")
         try:
             config[option] = ast.literal_eval(value)
         except (ValueError, SyntaxError):
             parser.error(f"--set {item!r}: expected OPTION=VALUE, VALUE a Python literal")
+    return config
+
+
+def main() -> None:
+    """Parse the arguments, measure, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tables", nargs="+", default=list(TABLES), choices=list(TABLES))
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
+    add_set_option(parser)
+    args = parser.parse_args()
+    config = parse_set(parser, args.set)
     dgu._ModelSelection, original = TimedSelection, dgu._ModelSelection
     try:
         rows = [measure(t, s, **config) for t in args.tables for s in args.seeds]
