@@ -2812,8 +2812,11 @@ class _ModelSelection(keras.callbacks.Callback):
     is the best. Training goes on from the weights as trained.
 
     The rule never buys fidelity with copying: among the checks whose protection
-    is at least ``min_protection``, the highest fidelity wins (by more than
-    ``min_delta``, as in Keras' ``EarlyStopping``); until one reaches
+    is at least ``min_protection``, the highest score wins (by more than
+    ``min_delta``, as in Keras' ``EarlyStopping``). The score is the check's
+    fidelity damped by the last check's (``_score``: their mean, never above its
+    own), since one sample's fidelity is noisy and the highest tends to be a lucky
+    sample; the records keep the fidelity as measured. Until one reaches
     it, the most protected check is the best, and if none does by the end, the
     model keeps that one with a ``ProtectionWarning``. Training stops after
     ``patience`` checks without a new best, and the best weights are put back when
@@ -2830,7 +2833,8 @@ class _ModelSelection(keras.callbacks.Callback):
         min_protection: least protection a check needs to become the best.
         patience: checks without a new best before training stops (0: never stop early).
         seed: seed of the noise behind every check's sample.
-        min_delta: least gain in fidelity that makes a protected check the new best.
+        min_delta: least gain in score (see ``_score``) that makes a protected check the
+            new best.
     """
 
     def __init__(
@@ -2916,6 +2920,7 @@ class _ModelSelection(keras.callbacks.Callback):
         (record, weights), self._pending = self._pending, None
         if isinstance(record["fidelity"], Future):
             record["fidelity"] = record["fidelity"].result()
+        record["score"] = self._score(record["fidelity"])
         self.records.append(record)
         if self._better(record, self.best):
             self.best, self.best_weights = record, weights
@@ -2952,8 +2957,19 @@ class _ModelSelection(keras.callbacks.Callback):
         """The worker's part of a check (the filters are ``in_background``'s)."""
         return _quality(self._real, synthetic, self._metadata, notes=[], quiet=False)[0]
 
+    def _score(self, fidelity: float) -> float:
+        """What the rule compares: a check's fidelity, damped by the last check's.
+
+        Each fidelity is measured on one sample, with a noise (about 0.005) above
+        ``min_delta``, so the highest one tends to be a lucky sample of a model no
+        better than its neighbours. The score is the mean of this check's fidelity
+        and the last one's, but never above this check's own.
+        """
+        last = self.records[-1]["fidelity"] if self.records else fidelity
+        return min(fidelity, (last + fidelity) / 2)
+
     def _better(self, record: dict[str, float], than: dict[str, float] | None) -> bool:
-        """Whether ``record`` beats ``than``: protected first, then the most faithful.
+        """Whether ``record`` beats ``than``: protected first, then the highest score.
 
         Until a check reaches ``min_protection``, the most protected one is the best.
         """
@@ -2962,9 +2978,10 @@ class _ModelSelection(keras.callbacks.Callback):
         safe, was_safe = (r["protection"] >= self.min_protection for r in (record, than))
         if safe != was_safe:
             return safe
+        score, than_score = (r.get("score", r["fidelity"]) for r in (record, than))
         if safe:
-            return record["fidelity"] > than["fidelity"] + self.min_delta
-        return (record["protection"], record["fidelity"]) > (than["protection"], than["fidelity"])
+            return score > than_score + self.min_delta
+        return (record["protection"], score) > (than["protection"], than_score)
 
     def _best_index(self) -> int:
         if self.best is None:
@@ -3273,9 +3290,10 @@ class GANConfig:
             divisor of ``nb_epochs`` nearest to that, so that one Keras epoch still
             holds several data epochs).
         patience: checks without a better model before training stops.
-        min_delta: least gain in fidelity (SDMetrics' quality score) that makes a
-            check better than the best so far: smaller gains are the checks' noise,
-            and without a floor a slowly creeping average kept long runs going.
+        min_delta: least gain in fidelity (SDMetrics' quality score, damped by the
+            last check's: their mean, never above its own) that makes a check better
+            than the best so far: smaller gains are the checks' noise, and without a
+            floor a slowly creeping average kept long runs going.
         min_protection: least protection (DCR, see the glossary) a model needs to
             be kept. The protection is calibrated (1: as new as real rows, 0: copies)
             and measured on a small validation slice, so it is noisy: 0.7 keeps the

@@ -209,15 +209,24 @@ def test_log_scale_refuses_an_unknown_mode():
 
 
 class ScriptedSelection(dgu._ModelSelection):
-    """Scores from a script instead of a sample, to test the rule alone."""
+    """Scores from a script instead of a sample, to test the rule alone.
 
-    def __init__(self, script, **kwargs):
+    ``damped=False``: the rule compares each check's own fidelity (``_score`` is
+    the identity), to test protection, patience and ``min_delta`` apart from the
+    damping, which has tests of its own.
+    """
+
+    def __init__(self, script, damped=True, **kwargs):
         super().__init__(**kwargs)
         self.script = list(script)
+        self.damped = damped
 
     def _check(self):
         fidelity, protection = self.script.pop(0)
         return {"fidelity": fidelity, "protection": protection, "averaged": False}
+
+    def _score(self, fidelity):
+        return super()._score(fidelity) if self.damped else fidelity
 
 
 class WeightLog(keras.callbacks.Callback):
@@ -229,7 +238,7 @@ class WeightLog(keras.callbacks.Callback):
         self.weights.append(self.model.generator.get_weights())
 
 
-def run_selection(numeric, script, patience=0, **options):
+def run_selection(numeric, script, patience=0, damped=False, **options):
     data = dgu.TabularTransformer().fit(numeric).transform(numeric).astype(np.float32)
     generator, discriminator = dgu.build_generator(8, 3, (16,)), dgu.build_discriminator(3, (16,))
     model = dgu._GANModel(generator, discriminator, 8, steps_per_epoch=4, max_epochs=len(script))
@@ -237,6 +246,7 @@ def run_selection(numeric, script, patience=0, **options):
     log = WeightLog()  # runs before the selection callback at each epoch's end
     selection = ScriptedSelection(
         script,
+        damped=damped,
         sample=lambda seed: numeric.head(5),
         train=numeric.iloc[:150],
         valid=numeric.iloc[150:],
@@ -276,6 +286,30 @@ def test_gains_below_min_delta_are_not_a_new_best(numeric):
     assert len(log.weights) == 6  # no gain of 0.005 on epoch 4 at epochs 5 and 6: stop
     _, _, plain = run_selection(numeric, script, patience=2)
     assert plain.best["epoch"] == 5
+
+
+def test_a_lucky_check_is_damped_by_the_last_one(numeric):
+    # Epoch 2 jumps to 0.90 from 0.80: it scores 0.85, and epoch 5 (0.87 after
+    # 0.86) beats it with 0.865. Compared alone, epoch 2's 0.90 would stay the best.
+    script = [(0.80, 1.0), (0.90, 1.0), (0.84, 1.0), (0.86, 1.0), (0.87, 1.0)]
+    model, log, selection = run_selection(numeric, script, damped=True)
+    assert [r["score"] for r in selection.records] == pytest.approx([0.80, 0.85, 0.84, 0.85, 0.865])
+    assert selection.best["epoch"] == 5
+    for restored, kept in zip(model.generator.get_weights(), log.weights[4], strict=True):
+        np.testing.assert_array_equal(restored, kept)
+    assert list(selection.log["fidelity"]) == [s[0] for s in script]  # the history: raw
+    _, _, undamped = run_selection(numeric, script)
+    assert undamped.best["epoch"] == 2
+
+
+def test_a_check_never_scores_above_its_own_fidelity(numeric):
+    # Epoch 3 (0.6) follows a copying 0.99: the mean, 0.795, would beat epoch 1's
+    # 0.7; its own 0.6 does not.
+    script = [(0.7, 1.0), (0.99, 0.5), (0.6, 1.0)]
+    with pytest.warns(dgu.ProtectionWarning, match="epoch 2 reached fidelity 0.990"):
+        _, _, selection = run_selection(numeric, script, damped=True)
+    assert selection.records[-1]["score"] == pytest.approx(0.6)
+    assert selection.best["epoch"] == 1
 
 
 def test_fit_logs_selection_scores_in_history(screentime):
