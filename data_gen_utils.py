@@ -2778,6 +2778,10 @@ _PASSED_OVER_FIDELITY = 0.05
 """A fidelity gain that ``min_protection`` should not pass over silently: checks of 12
 fits over five tables passed over at most 0.018; screen time's unlucky slice, 0.096."""
 
+_FALLBACK_MARGIN = 0.2
+"""How far under ``min_protection`` a check may be kept when the protected ones are
+much less faithful (see ``_ModelSelection._fall_back``): 0.5 with the default 0.7."""
+
 
 class _ModelSelection(keras.callbacks.Callback):
     """Score the generator as it trains, keep the best weights, stop when it only memorises.
@@ -2859,6 +2863,8 @@ class _ModelSelection(keras.callbacks.Callback):
         self.records: list[dict[str, float]] = []
         self.best: dict[str, float] | None = None
         self.best_weights: list[np.ndarray] | None = None
+        self.fallback: dict[str, float] | None = None
+        self.fallback_weights: list[np.ndarray] | None = None
         self._real = pd.concat([self.train, self.valid], ignore_index=True)
         self._metadata = _sdmetrics_metadata(self._real)
         self._distances = _DcrSpace(self._real)
@@ -2924,6 +2930,11 @@ class _ModelSelection(keras.callbacks.Callback):
         self.records.append(record)
         if self._better(record, self.best):
             self.best, self.best_weights = record, weights
+        floor = self.min_protection - _FALLBACK_MARGIN
+        if floor <= record["protection"] < self.min_protection and (
+            self.fallback is None or record["score"] > self.fallback["score"] + self.min_delta
+        ):
+            self.fallback, self.fallback_weights = record, weights
         since_best = len(self.records) - 1 - self._best_index()
         if self.patience and since_best >= self.patience:
             self.model.stop_training = True
@@ -2984,15 +2995,23 @@ class _ModelSelection(keras.callbacks.Callback):
         return (record["protection"], score) > (than["protection"], than_score)
 
     def _best_index(self) -> int:
-        if self.best is None:
+        return self._index(self.best)
+
+    def _index(self, record: dict[str, float] | None) -> int:
+        """The place of ``record`` in ``records`` (-1: none)."""
+        if record is None:
             return -1
-        return next(i for i, r in enumerate(self.records) if r is self.best)
+        return next(i for i, r in enumerate(self.records) if r is record)
 
     def on_train_end(self, logs: dict | None = None) -> None:
         """Put the best weights back; warn if ``min_protection`` decided the model."""
+        self.settle()
+        fell_back = self._fall_back()
+        if not fell_back:
+            self._warn_if_passed_over()
         self.restore()
-        self._warn_if_passed_over()
-        if self.best is not None and self.best["protection"] < self.min_protection:
+        best = self.best
+        if not fell_back and best is not None and best["protection"] < self.min_protection:
             warnings.warn(
                 f"no model-selection check reached min_protection={self.min_protection:g}: "
                 f"the model keeps the safest check, epoch {int(self.best['epoch'])} "
@@ -3002,6 +3021,42 @@ class _ModelSelection(keras.callbacks.Callback):
                 ProtectionWarning,
                 stacklevel=2,
             )
+
+    def _fall_back(self) -> bool:
+        """Keep a nearly protected check when the protected ones are far less faithful.
+
+        When a check whose protection is under ``min_protection`` but within
+        ``_FALLBACK_MARGIN`` of it is more than ``_PASSED_OVER_FIDELITY`` more
+        faithful than the kept one, the slice's noise explains the gap better than
+        copying (a copier scores near 0): the best of those checks by the rule's
+        score (``fallback``) is kept, with a ``ProtectionWarning``. On the 21
+        benchmark fits the gap is at most 0.018; screen time's seed 4 and the
+        penguins' seed 3 kept models of quality 0.76 and 0.86 where 0.86 and 0.91
+        were within reach.
+
+        Returns:
+            Whether the fallback is now the best.
+        """
+        best, fallback = self.best, self.fallback
+        if best is None or fallback is None or best["protection"] < self.min_protection:
+            return False
+        floor = self.min_protection - _FALLBACK_MARGIN
+        near = [r for r in self.records if floor <= r["protection"] < self.min_protection]
+        if max(r["fidelity"] for r in near) - best["fidelity"] <= _PASSED_OVER_FIDELITY:
+            return False
+        warnings.warn(
+            f"the model keeps epoch {int(fallback['epoch'])} (fidelity "
+            f"{fallback['fidelity']:.3f}, protection {fallback['protection']:.2f}, under "
+            f"min_protection={self.min_protection:g}) in place of epoch {int(best['epoch'])} "
+            f"(fidelity {best['fidelity']:.3f}): the protection is measured on "
+            f"{len(self.valid)} validation rows, so it is noisy, and a gap this large points "
+            "to an unlucky slice rather than to copying. Check the rows' DCR with "
+            "evaluate(); fit again with another seed to compare",
+            ProtectionWarning,
+            stacklevel=3,
+        )
+        self.best, self.best_weights = fallback, self.fallback_weights
+        return True
 
     def _warn_if_passed_over(self) -> None:
         """Warn when checks far more faithful than the kept one fell short of ``min_protection``.
@@ -3090,6 +3145,7 @@ class _TrainingCheckpoint(keras.callbacks.Callback):
         self.selection = selection
         model.build_optimizers()
         self.best = [tf.Variable(w, trainable=False) for w in model.snapshot()]
+        self.fallback = [tf.Variable(w, trainable=False) for w in model.snapshot()]
         self.checkpoint = tf.train.Checkpoint(
             generator=model.generator,
             discriminator=model.discriminator,
@@ -3099,6 +3155,7 @@ class _TrainingCheckpoint(keras.callbacks.Callback):
             step=model.step_counter,
             loss_sums=model.loss_sums,
             best=self.best,
+            fallback=self.fallback,
         )
         self.manager = tf.train.CheckpointManager(self.checkpoint, self.directory, max_to_keep=2)
 
@@ -3114,13 +3171,21 @@ class _TrainingCheckpoint(keras.callbacks.Callback):
         selection = self.selection
         if selection is not None:
             selection.settle()  # a pending check belongs to this checkpoint
-        if selection is not None and selection.best_weights is not None:
-            for variable, value in zip(self.best, selection.best_weights, strict=True):
-                variable.assign(value)
+        for variables, values in (
+            (self.best, selection and selection.best_weights),
+            (self.fallback, selection and selection.fallback_weights),
+        ):
+            if values is not None:
+                for variable, value in zip(variables, values, strict=True):
+                    variable.assign(value)
         path = self.manager.save(checkpoint_number=epoch)
         state = {**self.state, "epoch": epoch, "checkpoint": Path(path).name}
         if selection is not None:
-            state["selection"] = {"records": selection.records, "best": selection._best_index()}
+            state["selection"] = {
+                "records": selection.records,
+                "best": selection._best_index(),
+                "fallback": selection._index(selection.fallback),
+            }
         with _atomic_file(self.directory / "state.json") as tmp:
             tmp.write_text(json.dumps(state, indent=2))
 
@@ -3139,6 +3204,9 @@ class _TrainingCheckpoint(keras.callbacks.Callback):
             if saved["best"] >= 0:
                 self.selection.best = self.selection.records[saved["best"]]
                 self.selection.best_weights = [v.numpy() for v in self.best]
+            if saved.get("fallback", -1) >= 0:
+                self.selection.fallback = self.selection.records[saved["fallback"]]
+                self.selection.fallback_weights = [v.numpy() for v in self.fallback]
         return int(state["epoch"])
 
 

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import keras
 import numpy as np
@@ -60,6 +61,41 @@ def test_a_resumed_run_ends_as_an_uninterrupted_one(screentime, uninterrupted, t
     pd.testing.assert_frame_equal(
         resumed.sample(100, seed=4), uninterrupted.sample(100, seed=4), check_exact=False
     )
+
+
+SCRIPT = {10: (0.5, 1.0), 20: (0.8, 1.0), 30: (0.9, 0.6), 40: (0.7, 1.0)}
+
+
+def scripted_check(self):
+    fidelity, protection = SCRIPT[self.model.epochs_done]
+    return {"fidelity": fidelity, "protection": protection, "averaged": False}
+
+
+def test_a_resumed_run_keeps_the_fallback_of_an_uninterrupted_one(
+    screentime, tmp_path, monkeypatch
+):
+    # Epoch 30 (protection 0.6, under 0.7) is 0.1 more faithful than any protected
+    # check: the selection falls back on it at the end. The checkpoint of epoch 30
+    # must carry it (index and weights) for the resumed run to end the same way.
+    monkeypatch.setattr(dgu._ModelSelection, "_check", scripted_check)
+    with pytest.warns(dgu.ProtectionWarning, match="keeps epoch 30"):
+        whole = make_gan().fit(screentime)
+    assert whole.best_epoch_ == 30
+    folder = tmp_path / "ckpt"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dgu.ProtectionWarning)
+        make_gan().fit(
+            screentime, callbacks=[InterruptAt(35)], checkpoint_dir=folder, checkpoint_every=10
+        )
+    state = json.loads((folder / "state.json").read_text())
+    assert (state["epoch"], state["selection"]["fallback"]) == (30, 2)
+    with pytest.warns(dgu.ProtectionWarning, match="keeps epoch 30"):
+        resumed = make_gan().fit(screentime, checkpoint_dir=folder, resume=True)
+    assert resumed.best_epoch_ == 30
+    for mine, theirs in zip(
+        resumed.generator_.get_weights(), whole.generator_.get_weights(), strict=True
+    ):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-5, atol=1e-6)
 
 
 def test_checkpoints_are_written_every_k_epochs(screentime, tmp_path):

@@ -513,7 +513,9 @@ def test_when_no_check_is_protected_enough_the_safest_is_kept_with_a_warning(num
 
 
 def test_a_protected_check_beats_any_unprotected_one(numeric):
-    script = [(0.99, 0.85), (0.5, 0.95), (0.99, 0.89)]
+    # Protections 0.6 and 0.65: under min_protection (0.9) by more than the fallback's
+    # margin, so no fallback either.
+    script = [(0.99, 0.6), (0.5, 0.95), (0.99, 0.65)]
     with pytest.warns(dgu.ProtectionWarning, match="reached fidelity 0.990"):
         _, _, selection = run_selection(numeric, script)
     assert selection.best["epoch"] == 2
@@ -539,6 +541,32 @@ def test_passing_over_a_check_within_the_checks_noise_is_not_said(numeric):
         warnings.simplefilter("error", dgu.ProtectionWarning)
         _, _, selection = run_selection(numeric, script)
     assert selection.best["epoch"] == 2
+
+
+def test_a_nearly_protected_check_far_more_faithful_is_kept(numeric):
+    # min_protection 0.9: epoch 3 (0.75) is within _FALLBACK_MARGIN of it and 0.1 more
+    # faithful than the protected epoch 2: an unlucky slice, not copying. It is kept.
+    script = [(0.5, 1.0), (0.8, 1.0), (0.9, 0.75), (0.6, 1.0)]
+    with pytest.warns(dgu.ProtectionWarning) as caught:
+        model, log, selection = run_selection(numeric, script)
+    assert selection.best["epoch"] == 3
+    for restored, kept in zip(model.generator.get_weights(), log.weights[2], strict=True):
+        np.testing.assert_array_equal(restored, kept)
+    assert len(caught) == 1  # neither the passed-over nor the unprotected warning
+    message = str(caught[0].message)
+    assert "keeps epoch 3 (fidelity 0.900, protection 0.75, under min_protection=0.9)" in message
+    assert "in place of epoch 2 (fidelity 0.800)" in message
+    assert "measured on 50 validation rows" in message
+    assert "fit again with another seed to compare" in message
+
+
+def test_a_nearly_protected_check_within_the_noise_is_not_kept(numeric):
+    script = [(0.5, 1.0), (0.8, 1.0), (0.84, 0.75), (0.6, 1.0)]  # 0.04
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", dgu.ProtectionWarning)
+        _, _, selection = run_selection(numeric, script)
+    assert selection.best["epoch"] == 2
+    assert selection.fallback["epoch"] == 3
 
 
 def test_checks_come_every_hundred_training_steps_by_default(screentime):
