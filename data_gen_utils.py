@@ -252,8 +252,9 @@ class ColumnsLeftOutWarning(UserWarning):
 class ProtectionWarning(UserWarning):
     """``min_protection`` decided the kept model.
 
-    No check reached it (the safest one was kept), or it passed over checks of much
-    higher fidelity.
+    No check reached it (the safest one was kept), it passed over checks of much
+    higher fidelity, or a nearly protected check was kept in place of the protected
+    ones (``_ModelSelection._fall_back``).
     """
 
 
@@ -2822,10 +2823,13 @@ class _ModelSelection(keras.callbacks.Callback):
     own), since one sample's fidelity is noisy and the highest tends to be a lucky
     sample; the records keep the fidelity as measured. Until one reaches
     it, the most protected check is the best, and if none does by the end, the
-    model keeps that one with a ``ProtectionWarning``. Training stops after
-    ``patience`` checks without a new best, and the best weights are put back when
-    training ends (also after an early stop or an interruption, through
-    ``restore``).
+    model keeps that one with a ``ProtectionWarning``. One exception, for the
+    noise of a small slice: at the end, if a check under ``min_protection`` by at
+    most ``_FALLBACK_MARGIN`` was more than ``_PASSED_OVER_FIDELITY`` more
+    faithful than the best, the best of those checks is kept instead, with a
+    ``ProtectionWarning`` (``_fall_back``). Training stops after ``patience``
+    checks without a new best, and the best weights are put back when training
+    ends (also after an early stop or an interruption, through ``restore``).
 
     Args:
         sample: ``sample(noise_seed) -> DataFrame`` of ``n_samples`` rows from the
@@ -3366,6 +3370,8 @@ class GANConfig:
             be kept. The protection is calibrated (1: as new as real rows, 0: copies)
             and measured on a small validation slice, so it is noisy: 0.7 keeps the
             screen-time table's quality (0.8 stopped its models before they learnt).
+            A check under it by at most 0.2 is kept, with a ``ProtectionWarning``,
+            when it is more than 0.05 more faithful than every protected check.
         columns: the columns to model; ``None`` takes every usable column.
         max_fit_rows: fit the preprocessing on a random sample of at most this
             many rows (``None``: every row).
