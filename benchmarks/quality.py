@@ -46,8 +46,9 @@ Measures (``dgu.evaluate``, ``dgu.ml_efficacy`` and ``c2st``):
 - DCR: SDMetrics' ``DCROverfittingProtection`` with the held-out half; copies: the
   share of synthetic rows equal to a training row;
 - DCR (one scale): the same protection with both halves on the training half's
-  scale (``dcr_one_scale``), a diagnostic beside the target, not a target: SDMetrics
-  scales the distances to each half by that half's own ranges;
+  scale (``dcr_protection_one_scale`` in ``dgu.evaluate``), a diagnostic beside the
+  target, not a target: SDMetrics scales the distances to each half by that half's
+  own ranges;
 - fit: seconds to fit (checks, preprocessing, tracing and training).
 
 Targets (issue #14), checked per table and seed: C2ST ≤ 0.70, DCR ≥ 0.85, copies
@@ -611,25 +612,6 @@ def c2st(train: pd.DataFrame, synthetic: pd.DataFrame) -> float:
     return max(float(np.mean(aucs)), 0.5)
 
 
-def dcr_one_scale(train: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame) -> float:
-    """SDMetrics' DCR overfitting protection, with both real halves on one scale.
-
-    SDMetrics divides a number's difference by the range of the half it measures
-    against: the distances to the held-out rows by the held-out half's ranges. Where
-    that half's ranges are narrower (diabetes: 8 of 11 columns, by 3 to 16 %), every
-    distance to it is longer, and a row counts as closer to the training half more
-    often, whatever made it. Here both halves are measured in ``dgu._DcrSpace``
-    fitted on the training half (SDMetrics' distance, the training half's ranges;
-    a difference is not capped at 1). The score is SDMetrics' formula: twice the
-    share of rows not strictly closer to the training half, at most 1.
-    """
-    space = dgu._DcrSpace(train)
-    rows = space.encode(synthetic)
-    to_train = space.nearest(space.encode(train), rows)
-    to_holdout = space.nearest(space.encode(holdout), rows)
-    return min(1.0, 2.0 * (1.0 - float(np.mean(to_train < to_holdout))))
-
-
 def judge(
     train: pd.DataFrame,
     synthetic: pd.DataFrame,
@@ -670,7 +652,7 @@ def judge(
         "TSTR": float(efficacy.loc["TSTR", "score"]),
         "TRTR": float(efficacy.loc["TRTR", "score"]),
         "DCR": report.privacy.get("dcr_overfitting_protection", np.nan),
-        "DCR one scale": np.nan if as_reference else dcr_one_scale(train, synthetic, holdout),
+        "DCR one scale": report.privacy.get("dcr_protection_one_scale", np.nan),
         "copies": report.privacy["exact_copy_share"],
     }
 

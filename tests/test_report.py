@@ -75,9 +75,26 @@ def test_copying_the_training_rows_loses_dcr_protection(halves):
     train, holdout = halves
     copied = dgu.evaluate(train, train.copy(), holdout=holdout)
     fresh = dgu.evaluate(train, holdout, holdout=holdout)
-    assert (
-        copied.privacy["dcr_overfitting_protection"] < fresh.privacy["dcr_overfitting_protection"]
-    )
+    for key in ("dcr_overfitting_protection", "dcr_protection_one_scale"):
+        assert copied.privacy[key] < fresh.privacy[key]
+
+
+def test_dcr_protection_on_one_scale_is_not_fooled_by_the_ranges():
+    # Three fresh samples of one population, but one extreme real row: SDMetrics
+    # divides the distances to the real rows by a range ten times wider than the
+    # holdout's, so fresh rows look close to the real ones; on one scale they do not.
+    rng = np.random.default_rng(0)
+
+    def fresh(n):
+        return pd.DataFrame({"a": rng.uniform(0, 100, n).round(2), "b": rng.uniform(0, 100, n)})
+
+    real = pd.concat([fresh(200), pd.DataFrame({"a": [1000.0], "b": [50.0]})], ignore_index=True)
+    synthetic, holdout = fresh(200), fresh(200)
+    privacy = dgu.evaluate(real, synthetic, holdout=holdout).privacy
+    assert privacy["dcr_overfitting_protection"] < 0.5
+    assert privacy["dcr_protection_one_scale"] > 0.85
+    copied = dgu.evaluate(real, real.copy(), holdout=holdout).privacy
+    assert copied["dcr_protection_one_scale"] == 0.0
 
 
 def test_validity_counts_unknown_categories_and_allows_real_missing_values():
