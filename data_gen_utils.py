@@ -2934,8 +2934,7 @@ class _ModelSelection(keras.callbacks.Callback):
         self.records.append(record)
         if self._better(record, self.best):
             self.best, self.best_weights = record, weights
-        floor = self.min_protection - _FALLBACK_MARGIN
-        if floor <= record["protection"] < self.min_protection and (
+        if self._nearly_protected(record) and (
             self.fallback is None or record["score"] > self.fallback["score"] + self.min_delta
         ):
             self.fallback, self.fallback_weights = record, weights
@@ -3014,8 +3013,11 @@ class _ModelSelection(keras.callbacks.Callback):
         if not fell_back:
             self._warn_if_passed_over()
         self.restore()
-        best = self.best
-        if not fell_back and best is not None and best["protection"] < self.min_protection:
+        if (
+            not fell_back
+            and self.best is not None
+            and self.best["protection"] < self.min_protection
+        ):
             warnings.warn(
                 f"no model-selection check reached min_protection={self.min_protection:g}: "
                 f"the model keeps the safest check, epoch {int(self.best['epoch'])} "
@@ -3025,6 +3027,10 @@ class _ModelSelection(keras.callbacks.Callback):
                 ProtectionWarning,
                 stacklevel=2,
             )
+
+    def _nearly_protected(self, record: dict[str, float]) -> bool:
+        """Whether ``record`` is under ``min_protection`` by at most ``_FALLBACK_MARGIN``."""
+        return self.min_protection - _FALLBACK_MARGIN <= record["protection"] < self.min_protection
 
     def _fall_back(self) -> bool:
         """Keep a nearly protected check when the protected ones are far less faithful.
@@ -3044,8 +3050,7 @@ class _ModelSelection(keras.callbacks.Callback):
         best, fallback = self.best, self.fallback
         if best is None or fallback is None or best["protection"] < self.min_protection:
             return False
-        floor = self.min_protection - _FALLBACK_MARGIN
-        near = [r for r in self.records if floor <= r["protection"] < self.min_protection]
+        near = [r for r in self.records if self._nearly_protected(r)]
         if max(r["fidelity"] for r in near) - best["fidelity"] <= _PASSED_OVER_FIDELITY:
             return False
         warnings.warn(
