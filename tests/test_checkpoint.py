@@ -68,7 +68,8 @@ SCRIPT = {10: (0.5, 1.0), 20: (0.8, 1.0), 30: (0.9, 0.6), 40: (0.7, 1.0)}
 
 def scripted_check(self):
     fidelity, protection = SCRIPT[self.model.epochs_done]
-    return {"fidelity": fidelity, "protection": protection, "averaged": False}
+    record = {"fidelity": fidelity, "protection": protection, "averaged": False}
+    return record, self.model.snapshot()
 
 
 def test_a_resumed_run_keeps_the_fallback_of_an_uninterrupted_one(

@@ -223,7 +223,8 @@ class ScriptedSelection(dgu._ModelSelection):
 
     def _check(self):
         fidelity, protection = self.script.pop(0)
-        return {"fidelity": fidelity, "protection": protection, "averaged": False}
+        record = {"fidelity": fidelity, "protection": protection, "averaged": False}
+        return record, self.model.snapshot()
 
     def _score(self, fidelity):
         return super()._score(fidelity) if self.damped else fidelity

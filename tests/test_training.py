@@ -405,3 +405,15 @@ def test_the_defaults_are_the_seed_readmes_documented_values():
     values = {}
     exec("".join(cell["source"]), {}, values)  # the parameters cell: assignments only
     assert {k: values[k.upper()] for k in expected} == expected
+
+
+def test_rows_are_generated_in_inference_mode_by_one_traced_function(fitted_gan):
+    width = fitted_gan.generator_.input_shape[-1]
+    for size in (50, 37, 300, 1):
+        noise = keras.random.normal((size, width), seed=size)
+        expected = fitted_gan.generator_(noise, training=False)
+        np.testing.assert_array_equal(fitted_gan._generate(noise), expected)
+    generator, call = fitted_gan._inference
+    assert generator is fitted_gan.generator_
+    # reduce_retracing: one trace for the first batch size, one generic one after.
+    assert call.experimental_get_tracing_count() <= 2
