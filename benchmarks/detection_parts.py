@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # quality.py's tables
 
 import numpy as np
 import pandas as pd
-from quality import N_SAMPLES, TABLES, c2st, judge, markdown, split
+from quality import N_SAMPLES, TABLES, c2st, judge, markdown, modelled_columns, split
 
 import data_gen_utils as dgu
 
@@ -108,8 +108,6 @@ def probe(
     if kind == "shuffle":
         out[column] = rng.permutation(out[column].to_numpy())
         return out
-    if kind not in ("heap", "heap-by"):
-        raise SystemExit(f"unknown probe {name!r}: heap, heap-by:COLUMN or shuffle:COLUMN")
 
     def groups(df: pd.DataFrame) -> np.ndarray:
         if kind == "heap":
@@ -149,6 +147,14 @@ def main() -> None:
 
     df, label, features = TABLES[args.table]()
     train, holdout = split(df, label)
+    modelled = modelled_columns(train)
+    for name in args.probes:  # before any fit
+        kind, _, column = name.partition(":")
+        if name != "heap" and (kind not in ("heap-by", "shuffle") or column not in modelled):
+            parser.error(
+                f"probe {name!r}: expected heap, heap-by:COLUMN or shuffle:COLUMN, "
+                f"COLUMN one of the modelled columns {modelled}"
+            )
     warnings.simplefilter("ignore")
     wholes, columns_seen = [], {}
     for seed in args.seeds:
