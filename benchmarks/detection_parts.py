@@ -10,7 +10,7 @@ half, sample 1,000 rows, the other half held out), per seed:
 - ``quality.py``'s measures of the whole rows (quality, C2ST, TSTR, DCR) for the
   sample as drawn and after each probe: a change of the sample after the fact
   that tests one explanation of what gives the rows away. Probes are
-  diagnostics, not the module's design:
+  diagnostics, not the module's design (``A+B`` applies probe A, then B):
 
   - ``heap``: each number column without a grid or known values (see
     ``dgu.ColumnSpec``) gets the real column's rounding: the "level" of a value
@@ -23,11 +23,20 @@ half, sample 1,000 rows, the other half held out), per seed:
     ``COLUMN`` (a date column: within each year).
   - ``shuffle:COLUMN``: the column's synthetic values permuted across the
     sample, which keeps its values and breaks its ties to the other columns.
+  - ``known-pair:A,B``: two number columns' values taken together as the
+    column's known values are taken alone (``dgu.ColumnSpec.known``): a pair of
+    values that occurs more than once in the training rows is a known pair (an
+    engine's displacement and horsepower); a synthetic row moves to the nearest
+    known pair (each column scaled by its range) with the chance a fresh row
+    repeats one, one minus the share of training rows whose pair occurs once
+    (Good-Turing's estimate of a new pair's chance).
 
 Usage:
     .venv/bin/python benchmarks/detection_parts.py --table cars --seeds 0 1 2 \
         --probes heap heap-by:Year
     .venv/bin/python benchmarks/detection_parts.py --table screentime --probes shuffle:Date
+    .venv/bin/python benchmarks/detection_parts.py --table cars --seeds 0 1 2 \
+        --probes known-pair:Displacement,Horsepower --whole-rows-only
 """
 
 from __future__ import annotations
@@ -108,6 +117,8 @@ def probe(
     if kind == "shuffle":
         out[column] = rng.permutation(out[column].to_numpy())
         return out
+    if kind == "known-pair":
+        return known_pair(train, out, column.split(","), rng)
 
     def groups(df: pd.DataFrame) -> np.ndarray:
         if kind == "heap":
@@ -130,6 +141,27 @@ def probe(
     return out
 
 
+def known_pair(
+    train: pd.DataFrame, synthetic: pd.DataFrame, pair: list[str], rng: np.random.Generator
+) -> pd.DataFrame:
+    """Synthetic rows moved to the training rows' known pairs of values (see ``known-pair``)."""
+    real = train[pair].dropna().to_numpy(dtype=float)
+    values, counts = np.unique(real, axis=0, return_counts=True)
+    known = values[counts > 1]
+    repeat = 1 - counts[counts == 1].sum() / len(real)
+    out = synthetic.copy()
+    numbers = out[pair].to_numpy(dtype=float, na_value=np.nan)
+    todo = ~np.isnan(numbers).any(axis=1) & (rng.random(len(out)) < repeat)
+    if len(known) and todo.any():
+        scale = np.ptp(real, axis=0)
+        scale[scale == 0] = 1.0
+        gaps = np.abs(numbers[todo][:, None, :] - known[None, :, :]) / scale
+        numbers[todo] = known[gaps.sum(axis=2).argmin(axis=1)]
+    for i, column in enumerate(pair):
+        out[column] = numbers[:, i].astype(out[column].dtype)
+    return out
+
+
 def parts(train: pd.DataFrame, other: pd.DataFrame, columns: list[str]) -> dict[str, float]:
     """C2ST of ``other`` against ``train`` on each column and each pair of columns."""
     sets = [[c] for c in columns] + [list(p) for p in itertools.combinations(columns, 2)]
@@ -143,17 +175,26 @@ def main() -> None:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--probes", nargs="*", default=[], metavar="PROBE")
     parser.add_argument("--top", type=int, default=10, help="pairs shown (the most told apart)")
+    parser.add_argument(
+        "--whole-rows-only", action="store_true", help="skip the C2ST per column and per pair"
+    )
     args = parser.parse_args()
 
     df, label, features = TABLES[args.table]()
     train, holdout = split(df, label)
     modelled = modelled_columns(train)
-    for name in args.probes:  # before any fit
+    for name in [step for probes in args.probes for step in probes.split("+")]:  # before any fit
         kind, _, column = name.partition(":")
-        if name != "heap" and (kind not in ("heap-by", "shuffle") or column not in modelled):
+        columns = column.split(",") if kind == "known-pair" else [column]
+        wanted = 2 if kind == "known-pair" else 1
+        if name != "heap" and (
+            kind not in ("heap-by", "shuffle", "known-pair")
+            or len(columns) != wanted
+            or any(c not in modelled for c in columns)
+        ):
             parser.error(
-                f"probe {name!r}: expected heap, heap-by:COLUMN or shuffle:COLUMN, "
-                f"COLUMN one of the modelled columns {modelled}"
+                f"probe {name!r}: expected heap, heap-by:COLUMN, shuffle:COLUMN or "
+                f"known-pair:A,B, each column one of the modelled columns {modelled}"
             )
     warnings.simplefilter("ignore")
     wholes, columns_seen = [], {}
@@ -162,19 +203,20 @@ def main() -> None:
         synthetic = gan.sample(N_SAMPLES, seed=seed)
         columns = [c for c in train.columns if c in synthetic.columns]
         for name in ["default", *args.probes]:
-            rows = (
-                synthetic
-                if name == "default"
-                else probe(name, train, synthetic, gan.transformer_.specs_, seed)
-            )
+            rows = synthetic
+            for step in [] if name == "default" else name.split("+"):
+                rows = probe(step, train, rows, gan.transformer_.specs_, seed)
             scores = judge(train, rows, holdout, label, features, seed)
             wholes.append({"seed": seed, "rows": name, **{k: scores[k] for k in SHOWN}})
             print(wholes[-1], flush=True)
-        columns_seen[seed] = parts(train, synthetic[columns], columns)
-    reference = parts(train, holdout[columns], columns)
+        if not args.whole_rows_only:
+            columns_seen[seed] = parts(train, synthetic[columns], columns)
 
     print(f"\n{args.table}: whole rows, seeds {args.seeds}\n")
     print(markdown(pd.DataFrame(wholes).round(3)))
+    if args.whole_rows_only:
+        return
+    reference = parts(train, holdout[columns], columns)
     table = pd.DataFrame(columns_seen).round(3)
     table.columns = [f"seed {s}" for s in table.columns]
     table["mean"] = table.mean(axis=1).round(3)
