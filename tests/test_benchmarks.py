@@ -1,0 +1,29 @@
+"""Usage errors of the benchmark scripts: named before any fit."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "detection_parts.py"
+
+
+@pytest.mark.parametrize(
+    "probe",
+    ["round", "shuffle:Name", "known-pair:Displacement", "heap+shuffle:Nope"],
+)
+def test_detection_parts_names_a_wrong_probe_before_any_fit(probe: str) -> None:
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--table", "cars", "--probes", probe],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 2
+    assert "expected heap, heap-by:COLUMN, shuffle:COLUMN or known-pair:A,B" in result.stderr
+    assert "'Miles_per_Gallon'" in result.stderr  # the modelled columns are named
+    assert "'Name'" not in result.stderr.split("modelled columns")[1]  # left out: not offered
+    assert "{'seed'" not in result.stdout  # nothing was fitted
