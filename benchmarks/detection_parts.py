@@ -12,7 +12,7 @@ half, sample 1,000 rows, the other half held out), per seed:
   that tests one explanation of what gives the rows away. Probes are
   diagnostics, not the module's design (``A+B`` applies probe A, then B):
 
-  - ``heap``: each number column without a grid or known values (see
+  - ``heap``: each number column with a precision and without a grid or known values (see
     ``dgu.ColumnSpec``) gets the real column's rounding: the "level" of a value
     is the largest step of the 1-2-5 series (the column's precision times 1, 2,
     5, 10, 20, 50...) it is a multiple of; each synthetic value not an atom
@@ -131,6 +131,8 @@ def probe(
     real_groups, synthetic_groups = groups(train), groups(out)
     for spec in specs:
         if spec.kind not in ("continuous", "integer") or spec.grid or spec.known:
+            continue
+        if spec.kind == "continuous" and spec.decimals is None:  # full precision: no digits
             continue
         real = train[spec.name].to_numpy(dtype=float, na_value=np.nan)
         numbers = out[spec.name].to_numpy(dtype=float, na_value=np.nan)
