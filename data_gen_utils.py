@@ -3364,6 +3364,14 @@ class GANConfig:
         seasonal: a date column of whole days over more than a year is modelled as
             its year and its day of the year on a circle, so yearly patterns (the
             seasons) are smooth in the encoding (``ColumnSpec.seasonal``).
+        independent: draw on its own each column that no test links to another
+            on the training rows (``_independent_columns``): sampled rows get its
+            values permuted among them, its generated values in another order. A
+            column unrelated to the others carries nothing about them, and tying it
+            to them ties synthetic rows to training rows: screen time's date
+            (which day a usage was logged) brought them closer than the held-out
+            rows (``BENCHMARKS.md``, session 16). ``independent_columns_`` lists them;
+            ``sample_to_file`` permutes them within each chunk.
         dequantize: train on integers and dates spread uniformly over their unit
             (``TabularTransformer.dequantization_bounds``), so the networks learn a
             density rather than the training rows' exact values.
@@ -3418,6 +3426,7 @@ class GANConfig:
     precision: bool = True
     atom_share: float | None = 0.05
     seasonal: bool = True
+    independent: bool = True
     dequantize: bool = True
     validation_size: float = 0.2
     check_every: int | str = "auto"
@@ -3454,6 +3463,7 @@ class GANConfig:
         _check_flag("dequantize", self.dequantize)
         _check_flag("precision", self.precision)
         _check_flag("seasonal", self.seasonal)
+        _check_flag("independent", self.independent)
         if self.atom_share is not None:
             _check_number("atom_share", self.atom_share, 0, 1, closed="right")
         _check_flag("jit_compile", self.jit_compile)
@@ -3510,6 +3520,7 @@ SEED_CONFIG: dict[str, Any] = {
     "precision": False,
     "atom_share": None,
     "seasonal": False,
+    "independent": False,
     "dequantize": False,
     "validation_size": 0.0,
     "ema_momentum": None,
@@ -3523,6 +3534,7 @@ _ADDED_OPTIONS = {
     "precision": False,
     "atom_share": None,
     "seasonal": False,
+    "independent": False,
     "ema_momentum": None,
     "min_delta": 0.0,
     "discriminator_steps": 1,
@@ -3598,6 +3610,82 @@ def _split(
         unseen = ~valid[strata].astype(str).isin(set(train[strata].astype(str)))
         train, valid = pd.concat([train, valid[unseen]]), valid[~unseen]
     return train, valid
+
+
+_INDEPENDENCE_ALPHA = 0.05
+"""Level of the tests that decide a column is independent of the others."""
+
+_INDEPENDENCE_ROWS = 10_000
+"""Most training rows the independence tests read (a seeded sample beyond)."""
+
+
+def _independent_columns(
+    table: pd.DataFrame, transformer: TabularTransformer, exclude: str | int | None
+) -> list[str | int]:
+    """The columns that no test links to any other column (``GANConfig.independent``).
+
+    Each pair of modelled columns is tested on ``table`` (the training rows, pairs
+    with a missing value left out; ``_independence_p_value``); a date of whole
+    days is tested as its day of the week too, a category. A column is
+    independent when none of its tests rejects independence at
+    ``_INDEPENDENCE_ALPHA``, Bonferroni-corrected over its tests. ``exclude`` (the
+    condition) is tested against, never drawn on its own.
+    """
+    if len(table) > _INDEPENDENCE_ROWS:
+        table = table.sample(_INDEPENDENCE_ROWS, random_state=0)
+    variables: dict[str | int, list[tuple[bool, pd.Series]]] = {}  # (is a category, values)
+    for spec in transformer.specs_:
+        values = table[spec.name]
+        if spec.is_categorical:
+            variables[spec.name] = [(True, values.astype(str))]
+        elif spec.kind == "datetime":
+            dates = transformer._parse_dates(values, spec.format)
+            days = transformer._dates_to_numbers(dates, spec.origin, spec.unit)
+            variables[spec.name] = [(False, pd.Series(days, index=table.index))]
+            if spec.unit == "D":
+                variables[spec.name].append((True, dates.dt.dayofweek.astype(str)))
+        else:
+            variables[spec.name] = [(False, pd.to_numeric(values).astype(float))]
+    found = []
+    for name, own in variables.items():
+        tests = [
+            _independence_p_value(a, b)
+            for other, theirs in variables.items()
+            if other != name
+            for a in own
+            for b in theirs
+        ]
+        if name != exclude and tests and min(tests) * len(tests) > _INDEPENDENCE_ALPHA:
+            found.append(name)
+    return found
+
+
+def _independence_p_value(a: tuple[bool, pd.Series], b: tuple[bool, pd.Series]) -> float:
+    """The p-value of a test that two variables ``(is a category, values)`` are independent.
+
+    Spearman's rank correlation between two numbers, chi-squared on two
+    categories' contingency table, Kruskal-Wallis between a number and a
+    category (scipy.stats); 1 where a test has nothing to go on (one level, a
+    constant).
+    """
+    from scipy import stats
+
+    (a_cat, x), (b_cat, y) = sorted((a, b), key=lambda v: v[0])  # a number first
+    both = x.notna() & y.notna()
+    x, y = x[both], y[both]
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")  # constant inputs: no evidence either way
+        try:
+            if not b_cat:
+                p = stats.spearmanr(x, y).pvalue
+            elif a_cat:
+                p = stats.chi2_contingency(pd.crosstab(x, y)).pvalue
+            else:
+                groups = [x[y == level].to_numpy() for level in y.unique()]
+                p = stats.kruskal(*groups).pvalue if len(groups) > 1 else 1.0
+        except ValueError:  # one level, or every value the same
+            p = 1.0
+    return float(p) if np.isfinite(p) else 1.0
 
 
 @dataclass
@@ -3841,6 +3929,9 @@ class TabularGAN:
         train, valid = _split(table, config.validation_size, column, seed)
         data = self.transformer_.transform(train, dtype=np.float32)
         self._conditions = _ConditionSampler.fit(self.transformer_, column, data)
+        self.independent_columns_ = (
+            _independent_columns(train, self.transformer_, column) if config.independent else []
+        )
         # Each replica's share of a batch must hold whole packs of pac rows.
         unit = config.pac * (config.strategy.num_replicas_in_sync if config.strategy else 1)
         batch_size = min(config.batch_size, len(data)) // unit * unit
@@ -4055,7 +4146,8 @@ class TabularGAN:
 
         Noise (and conditions, all ``code`` or drawn in the training proportions)
         go through the generator in inference mode; each softmax block's logits
-        become a Gumbel-softmax draw; the transformer decodes the rows.
+        become a Gumbel-softmax draw; the transformer decodes the rows; each
+        independent column's values are permuted among them.
         """
         output_info, conditions = self.transformer_.output_info_, self._conditions
         parts = [np.zeros((0, self.transformer_.output_dim), dtype=np.float32)]
@@ -4071,7 +4163,11 @@ class TabularGAN:
                 first, width = conditions.block
                 rows[:, first : first + width] = keras.ops.convert_to_numpy(one_hot)
             parts.append(rows)
-        return self.transformer_.inverse_transform(np.concatenate(parts))
+        df = self.transformer_.inverse_transform(np.concatenate(parts))
+        for column in self.independent_columns_ if n else []:  # drawn on its own
+            keys = keras.ops.convert_to_numpy(keras.random.uniform((n,), seed=noise))
+            df[column] = df[column].iloc[np.argsort(keys, kind="stable")].set_axis(df.index)
+        return df
 
     def _generate(self, inputs: tf.Tensor) -> tf.Tensor:
         """The generator's output in inference mode, through one traced function per network.
@@ -4182,6 +4278,7 @@ class TabularGAN:
             "condition_column": self.condition_column_,
             "condition_freqs": None if self._conditions is None else self._conditions.freqs,
             "best_epoch": self.best_epoch_,
+            "independent_columns": list(self.independent_columns_),
         }
         with _atomic_dir(path, overwrite) as tmp:
             self.generator_.save(tmp / "generator.keras")
@@ -4206,6 +4303,15 @@ class TabularGAN:
             self._conditions = _ConditionSampler.restore(
                 self.transformer_, state.get("condition_column"), state.get("condition_freqs")
             )
+            independent = state.get("independent_columns", [])
+            if not isinstance(independent, list) or any(
+                not _is_label(c) or _label(c) not in self.transformer_.columns_ for c in independent
+            ):
+                raise ModelFileError(
+                    f"independent_columns is {independent!r}: expected a list of the "
+                    f"modelled columns {self.transformer_.columns_}"
+                )
+            self.independent_columns_ = [_label(c) for c in independent]
         except (DataGenError, TypeError, KeyError) as exc:
             raise ModelFileError(f"'{folder / 'model.json'}' is corrupted: {exc}") from exc
         self.generator_ = _load_network(folder / "generator.keras")
