@@ -352,6 +352,7 @@ CONFIGS: dict[str, Callable[[int], object]] = {
     # Session 9: critic updates per step, and the steps without XLA.
     **{f"discriminator-steps-{k}": gan(discriminator_steps=k) for k in (2, 3, 5)},
     "no-xla": gan(jit_compile=False),
+    "no-independent": gan(independent=False),
     # A smooth density model per class, as a reference for the DCR/quality trade-off.
     **{f"kde-{b}": (lambda seed, b=b: ClassKDE(seed, b)) for b in (0.5, 1.0, 1.5, 2.0)},
 }
