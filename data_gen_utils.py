@@ -48,6 +48,9 @@ Glossary:
         (those a new row mostly repeats: engine sizes), atoms (values that hold a
         share of the rows: zeros, round numbers, a few levels) and bounds.
         Learned in ``fit`` and kept by the samples.
+    independent column: one that no test links to any other column on the
+        training rows (``GANConfig.independent``); each sample permutes its
+        generated values among its rows.
 
 Example:
     >>> import data_gen_utils as dgu
