@@ -3649,18 +3649,18 @@ def _independent_columns(
                 variables[spec.name].append((True, dates.dt.dayofweek.astype(str)))
         else:
             variables[spec.name] = [(False, pd.to_numeric(values).astype(float))]
-    found = []
-    for name, own in variables.items():
-        tests = [
-            _independence_p_value(a, b)
-            for other, theirs in variables.items()
-            if other != name
-            for a in own
-            for b in theirs
+    tests: dict[str | int, list[float]] = {name: [] for name in variables}
+    for first, second in itertools.combinations(variables, 2):  # each pair tested once
+        p_values = [
+            _independence_p_value(a, b) for a in variables[first] for b in variables[second]
         ]
-        if name != exclude and tests and min(tests) * len(tests) > _INDEPENDENCE_ALPHA:
-            found.append(name)
-    return found
+        tests[first] += p_values
+        tests[second] += p_values
+    return [
+        name
+        for name, p_values in tests.items()
+        if name != exclude and p_values and min(p_values) * len(p_values) > _INDEPENDENCE_ALPHA
+    ]
 
 
 def _independence_p_value(a: tuple[bool, pd.Series], b: tuple[bool, pd.Series]) -> float:
