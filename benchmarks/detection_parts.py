@@ -23,6 +23,17 @@ half, sample 1,000 rows, the other half held out), per seed:
     ``COLUMN`` (a date column: within each year).
   - ``shuffle:COLUMN``: the column's synthetic values permuted across the
     sample, which keeps its values and breaks its ties to the other columns.
+  - ``shuffle-within:COLUMN,BY``: the column's synthetic values permuted among
+    the rows with the same value of ``BY`` (a categorical column): it keeps the
+    column's distribution within each ``BY`` value and breaks its ties to the
+    other columns there.
+  - ``critic:K``: ``K`` times as many rows sampled, each encoded as the
+    transformer encodes real rows and scored by the kept model's critic (put
+    beside ``M`` = 8 random partners, on either side, in the critic's packs of
+    ``pac`` = 2 rows; the mean score), and within each value of the condition
+    column the best-scored 1 / ``K`` kept: a discriminator's rejection of the
+    rows it finds least real (as in discriminator rejection sampling, Azadi et
+    al., 2019). It replaces the sample, so it comes first in ``A+B``.
   - ``known-pair:A,B``: two number columns' values taken together as the
     column's known values are taken alone (``dgu.ColumnSpec.known``): a pair of
     values that occurs more than once in the training rows is a known pair (an
@@ -119,6 +130,14 @@ def probe(
         return out
     if kind == "known-pair":
         return known_pair(train, out, column.split(","), rng)
+    if kind == "shuffle-within":
+        column, by = column.split(",")
+        values = out[column].to_numpy().copy()
+        for group in out[by].unique():
+            mine = np.flatnonzero((out[by] == group).to_numpy())
+            values[mine] = values[rng.permutation(mine)]
+        out[column] = pd.Series(values, index=out.index, dtype=out[column].dtype)
+        return out
 
     def groups(df: pd.DataFrame) -> np.ndarray:
         if kind == "heap":
@@ -141,6 +160,26 @@ def probe(
             numbers[mine] = heap(real[real_groups == group], numbers[mine], spec, rng)
         out[spec.name] = numbers.astype(out[spec.name].dtype)
     return out
+
+
+def critic_ranked(gan: dgu.TabularGAN, k: float, seed: int, partners: int = 8) -> pd.DataFrame:
+    """``N_SAMPLES`` rows: the best-scored 1 / ``k`` of ``k`` times as many, by condition value."""
+    candidates = gan.sample(round(N_SAMPLES * k), seed=seed)
+    encoded = gan.transformer_.transform(candidates, dtype=np.float32)
+    start, width = gan.transformer_.block(gan.condition_column_)
+    codes = encoded[:, start : start + width].argmax(axis=1)
+    rows = np.concatenate([encoded, encoded[:, start : start + width]], axis=1)
+    rng = np.random.default_rng(seed)
+    scores = np.zeros(len(rows))
+    for _ in range(partners):
+        others = rows[rng.integers(0, len(rows), len(rows))]
+        for pack in (np.concatenate([rows, others], 1), np.concatenate([others, rows], 1)):
+            scores += gan.discriminator_(pack, training=False).numpy()[:, 0]
+    keep = []
+    for code in np.unique(codes):
+        mine = np.flatnonzero(codes == code)
+        keep.extend(mine[np.argsort(-scores[mine])[: round(len(mine) / k)]])
+    return candidates.iloc[np.sort(keep)].reset_index(drop=True)
 
 
 def known_pair(
@@ -185,18 +224,25 @@ def main() -> None:
     df, label, features = TABLES[args.table]()
     train, holdout = split(df, label)
     modelled = modelled_columns(train)
-    for name in [step for probes in args.probes for step in probes.split("+")]:  # before any fit
+    steps = [(i, step) for probes in args.probes for i, step in enumerate(probes.split("+"))]
+    for index, name in steps:  # checked before any fit
         kind, _, column = name.partition(":")
-        columns = column.split(",") if kind == "known-pair" else [column]
-        wanted = 2 if kind == "known-pair" else 1
+        if kind == "critic":
+            if index or not column.replace(".", "", 1).isdigit() or float(column) < 1:
+                parser.error(f"probe {name!r}: critic:K needs a number K >= 1 and comes first")
+            continue
+        pair = kind in ("known-pair", "shuffle-within")
+        columns = column.split(",") if pair else [column]
+        wanted = 2 if pair else 1
         if name != "heap" and (
-            kind not in ("heap-by", "shuffle", "known-pair")
+            kind not in ("heap-by", "shuffle", "shuffle-within", "known-pair")
             or len(columns) != wanted
             or any(c not in modelled for c in columns)
         ):
             parser.error(
-                f"probe {name!r}: expected heap, heap-by:COLUMN, shuffle:COLUMN or "
-                f"known-pair:A,B, each column one of the modelled columns {modelled}"
+                f"probe {name!r}: expected heap, heap-by:COLUMN, shuffle:COLUMN, "
+                "shuffle-within:COLUMN,BY, known-pair:A,B or critic:K, each column one "
+                f"of the modelled columns {modelled}"
             )
     warnings.simplefilter("ignore")
     wholes, columns_seen = [], {}
@@ -207,6 +253,9 @@ def main() -> None:
         for name in ["default", *args.probes]:
             rows = synthetic
             for step in [] if name == "default" else name.split("+"):
+                if step.startswith("critic:"):
+                    rows = critic_ranked(gan, float(step.partition(":")[2]), seed)
+                    continue
                 rows = probe(step, train, rows, gan.transformer_.specs_, seed)
             scores = judge(train, rows, holdout, label, features, seed)
             wholes.append({"seed": seed, "rows": name, **{k: scores[k] for k in SHOWN}})

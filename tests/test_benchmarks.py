@@ -13,7 +13,14 @@ SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "detection_part
 
 @pytest.mark.parametrize(
     "probe",
-    ["round", "shuffle:Name", "known-pair:Displacement", "heap+shuffle:Nope"],
+    [
+        "round",
+        "shuffle:Name",
+        "known-pair:Displacement",
+        "heap+shuffle:Nope",
+        "shuffle-within:Horsepower",
+        "shuffle-within:Horsepower,Nope",
+    ],
 )
 def test_detection_parts_names_a_wrong_probe_before_any_fit(probe: str) -> None:
     result = subprocess.run(
@@ -23,7 +30,23 @@ def test_detection_parts_names_a_wrong_probe_before_any_fit(probe: str) -> None:
         timeout=300,
     )
     assert result.returncode == 2
-    assert "expected heap, heap-by:COLUMN, shuffle:COLUMN or known-pair:A,B" in result.stderr
+    assert (
+        "expected heap, heap-by:COLUMN, shuffle:COLUMN, shuffle-within:COLUMN,BY, "
+        "known-pair:A,B or critic:K" in result.stderr
+    )
     assert "'Miles_per_Gallon'" in result.stderr  # the modelled columns are named
     assert "'Name'" not in result.stderr.split("modelled columns")[1]  # left out: not offered
+    assert "{'seed'" not in result.stdout  # nothing was fitted
+
+
+@pytest.mark.parametrize("probe", ["heap+critic:2", "critic:0.5", "critic:many"])
+def test_detection_parts_places_the_critic_probe_first(probe: str) -> None:
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--table", "cars", "--probes", probe],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 2
+    assert "critic:K needs a number K >= 1 and comes first" in result.stderr
     assert "{'seed'" not in result.stdout  # nothing was fitted
