@@ -11,6 +11,16 @@ import pytest
 SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "detection_parts.py"
 
 
+def run_with_probe(probe: str) -> subprocess.CompletedProcess:
+    """``detection_parts.py`` on the cars with one ``--probes`` argument."""
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), "--table", "cars", "--probes", probe],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
 @pytest.mark.parametrize(
     "probe",
     [
@@ -23,12 +33,7 @@ SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "detection_part
     ],
 )
 def test_detection_parts_names_a_wrong_probe_before_any_fit(probe: str) -> None:
-    result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--table", "cars", "--probes", probe],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_with_probe(probe)
     assert result.returncode == 2
     assert (
         "expected heap, heap-by:COLUMN, shuffle:COLUMN, shuffle-within:COLUMN,BY, "
@@ -41,12 +46,7 @@ def test_detection_parts_names_a_wrong_probe_before_any_fit(probe: str) -> None:
 
 @pytest.mark.parametrize("probe", ["heap+critic:2", "critic:0.5", "critic:many"])
 def test_detection_parts_places_the_critic_probe_first(probe: str) -> None:
-    result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--table", "cars", "--probes", probe],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_with_probe(probe)
     assert result.returncode == 2
     assert "critic:K needs a number K >= 1 and comes first" in result.stderr
     assert "{'seed'" not in result.stdout  # nothing was fitted
