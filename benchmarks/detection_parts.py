@@ -28,9 +28,9 @@ half, sample 1,000 rows, the other half held out), per seed:
     column's distribution within each ``BY`` value and breaks its ties to the
     other columns there.
   - ``critic:K``: ``K`` times as many rows sampled, each encoded as the
-    transformer encodes real rows and scored by the kept model's critic (put
-    beside ``M`` = 8 random partners, on either side, in the critic's packs of
-    ``pac`` = 2 rows; the mean score), and within each value of the condition
+    transformer encodes real rows and scored by the kept model's critic (in
+    each place of the critic's packs of ``pac`` rows in turn, beside random
+    partners, 8 times; the mean score), and within each value of the condition
     column the best-scored 1 / ``K`` kept: a discriminator's rejection of the
     rows it finds least real (as in discriminator rejection sampling, Azadi et
     al., 2019). It replaces the sample, so it comes first in ``A+B``.
@@ -163,17 +163,24 @@ def probe(
 
 
 def critic_ranked(gan: dgu.TabularGAN, k: float, seed: int, partners: int = 8) -> pd.DataFrame:
-    """``N_SAMPLES`` rows: the best-scored 1 / ``k`` of ``k`` times as many, by condition value."""
+    """``N_SAMPLES`` rows: the best-scored 1 / ``k`` of ``k`` times as many, by condition value.
+
+    Each row takes every place of the critic's pack in turn, beside random
+    partners; its score is the mean. Without a condition column, one group.
+    """
     candidates = gan.sample(round(N_SAMPLES * k), seed=seed)
-    encoded = gan.transformer_.transform(candidates, dtype=np.float32)
-    start, width = gan.transformer_.block(gan.condition_column_)
-    codes = encoded[:, start : start + width].argmax(axis=1)
-    rows = np.concatenate([encoded, encoded[:, start : start + width]], axis=1)
+    rows = gan.transformer_.transform(candidates, dtype=np.float32)
+    codes = np.zeros(len(rows), dtype=int)
+    if gan.condition_column_ is not None:  # the critic sees each row's condition again
+        start, width = gan.transformer_.block(gan.condition_column_)
+        codes = rows[:, start : start + width].argmax(axis=1)
+        rows = np.concatenate([rows, rows[:, start : start + width]], axis=1)
     rng = np.random.default_rng(seed)
-    scores = np.zeros(len(rows))
+    pac, scores = gan.config.pac, np.zeros(len(rows))
     for _ in range(partners):
-        others = rows[rng.integers(0, len(rows), len(rows))]
-        for pack in (np.concatenate([rows, others], 1), np.concatenate([others, rows], 1)):
+        others = [rows[rng.integers(0, len(rows), len(rows))] for _ in range(pac - 1)]
+        for place in range(pac):
+            pack = np.concatenate([*others[:place], rows, *others[place:]], axis=1)
             scores += gan.discriminator_(pack, training=False).numpy()[:, 0]
     keep = []
     for code in np.unique(codes):
