@@ -107,6 +107,53 @@ def test_dcr_space_distance_is_sdmetrics_dcr():
     assert len(set(np.round(expected, 6))) > 10  # a test of many different distances
 
 
+def _trend_table(n, seed):
+    """``_mixed_table`` with two pairs whose trends SDMetrics' report counts."""
+    rng = np.random.default_rng(seed)
+    table = _mixed_table(n, seed)
+    table["twice"] = 2 * table["amount"] + rng.normal(0, 2, n)  # correlated with amount
+    table["grade"] = np.where(table["count"] > 9, "high", "low").astype(object)  # with count
+    return table
+
+
+def test_quality_score_computes_only_the_counted_pairs_and_gives_the_report_score():
+    real = _trend_table(200, 0)
+    metadata = dgu._sdmetrics_metadata(real)
+    score = dgu._QualityScore(real, metadata)
+    assert score.all_pairs == 36
+    assert {("amount", "twice"), ("count", "grade")} <= set(score.pairs)
+    assert ("amount", "count") not in score.pairs
+    assert len(score.pairs) < 10
+    rng = np.random.default_rng(1)
+    samples = []
+    for seed, spread in enumerate((0.1, 0.5, 2.0)):
+        sample = real.sample(300, replace=True, random_state=seed).reset_index(drop=True)
+        for column in ("amount", "twice", "count"):
+            sample[column] = sample[column] + rng.normal(0, spread * sample[column].std(), 300)
+        samples.append(sample)
+    shuffled = samples[0].copy()
+    shuffled["twice"] = shuffled["twice"].sample(frac=1, random_state=2).to_numpy()
+    constant, empty, unseen = samples[0].copy(), samples[1].copy(), samples[2].copy()
+    constant["amount"] = 3.0
+    empty["twice"] = np.nan
+    unseen.loc[:50, "grade"] = "unseen"
+    scores = []
+    for sample in [*samples, shuffled, constant, empty, unseen]:
+        expected = dgu._quality(real, sample, metadata, notes=[])[0]
+        assert score(sample) == expected
+        scores.append(expected)
+    assert len(set(scores)) == len(scores)  # every sample scores differently
+
+
+def test_quality_score_of_a_table_without_counted_pairs_is_its_column_shapes():
+    real = _mixed_table(100, 0)[["amount"]]
+    metadata = dgu._sdmetrics_metadata(real)
+    score = dgu._QualityScore(real, metadata)
+    assert score.pairs == [] and score.all_pairs == 0
+    sample = _mixed_table(100, 1)[["amount"]]
+    assert score(sample) == dgu._quality(real, sample, metadata, notes=[])[0]
+
+
 def test_dcr_space_puts_unseen_categories_and_missing_numbers_one_apart():
     space = dgu._DcrSpace(pd.DataFrame({"c": ["a", "b", None]}))
     known, other = (
