@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # quality.py and fit_t
 
 import pandas as pd
 from fit_time import add_set_option, parse_set
-from quality import N_SAMPLES, TABLES, judge, markdown, split
+from quality import ALL_TABLES, N_SAMPLES, judge, markdown, split
 
 import data_gen_utils as dgu
 
@@ -63,7 +63,7 @@ class TracedSelection(dgu._ModelSelection):
 
 def trace(table: str, seed: int, every: int, **config: object) -> pd.DataFrame:
     """Fit on a table's training half; one row per judged check."""
-    df, label, features = TABLES[table]()
+    df, label, features = ALL_TABLES[table]()
     train, holdout = split(df, label)
     TracedSelection.samples = {}
     with warnings.catch_warnings():
@@ -108,7 +108,7 @@ def summary(frame: pd.DataFrame, min_protection: float) -> pd.DataFrame:
 def main() -> None:
     """Parse the arguments, trace the fits, print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tables", nargs="+", default=["cars"], choices=list(TABLES))
+    parser.add_argument("--tables", nargs="+", default=["cars"], choices=list(ALL_TABLES))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--every", type=int, default=1, help="judge one check in N")
     add_set_option(parser)

@@ -65,7 +65,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # quality.py's tables
 
 import numpy as np
 import pandas as pd
-from quality import N_SAMPLES, TABLES, c2st, judge, markdown, modelled_columns, split
+from quality import ALL_TABLES, N_SAMPLES, c2st, judge, markdown, modelled_columns, split
 
 import data_gen_utils as dgu
 
@@ -219,7 +219,7 @@ def parts(train: pd.DataFrame, other: pd.DataFrame, columns: list[str]) -> dict[
 def main() -> None:
     """Parse the arguments, fit, probe, print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--table", default="cars", choices=list(TABLES))
+    parser.add_argument("--table", default="cars", choices=list(ALL_TABLES))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--probes", nargs="*", default=[], metavar="PROBE")
     parser.add_argument("--top", type=int, default=10, help="pairs shown (the most told apart)")
@@ -228,7 +228,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    df, label, features = TABLES[args.table]()
+    df, label, features = ALL_TABLES[args.table]()
     train, holdout = split(df, label)
     modelled = modelled_columns(train)
     steps = [(i, step) for probes in args.probes for i, step in enumerate(probes.split("+"))]

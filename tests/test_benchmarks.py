@@ -50,3 +50,35 @@ def test_detection_parts_places_the_critic_probe_first(probe: str) -> None:
     assert result.returncode == 2
     assert "critic:K needs a number K >= 1 and comes first" in result.stderr
     assert "{'seed'" not in result.stdout  # nothing was fitted
+
+
+def test_every_table_of_the_benchmark_loads_with_its_class_and_halves() -> None:
+    sys.path.insert(0, str(SCRIPT.parent))
+    try:
+        import quality
+    finally:
+        sys.path.remove(str(SCRIPT.parent))
+    assert set(quality.FIRST_LOOK).isdisjoint(quality.TABLES)
+    assert list(quality.ALL_TABLES) == [*quality.TABLES, *quality.FIRST_LOOK]
+    for name, load in quality.ALL_TABLES.items():
+        df, label, features = load()
+        assert label in df.columns and label not in features, name
+        assert set(features) <= set(df.columns), name
+        classes = df[label].dropna().map(type).unique()
+        assert len(classes) == 1 and classes[0] in (str, int, float), (name, classes)
+        assert df[label].nunique() >= 2, name
+        train, holdout = quality.split(df, label)
+        assert len(train) + len(holdout) == len(df), name
+        assert abs(len(train) - len(holdout)) <= 1, name
+
+
+def test_check_score_refuses_fewer_than_one_repeat() -> None:
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT.parent / "check_score.py"), "--repeats", "0"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 2
+    assert "--repeats must be at least 1, got 0" in result.stderr
+    assert "same score" not in result.stdout  # nothing was timed
