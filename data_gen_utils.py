@@ -4710,6 +4710,21 @@ def evaluate(
     )
 
 
+@contextmanager
+def _ignoring_warnings(quiet: bool) -> Iterator[None]:
+    """Every warning ignored meanwhile if ``quiet``; else the caller's filters apply.
+
+    A worker thread passes ``quiet=False``: warnings filters are shared by
+    threads, so its caller sets them (``_ModelSelection.in_background``).
+    """
+    if not quiet:
+        yield
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
 def _quality(
     real: pd.DataFrame,
     synthetic: pd.DataFrame,
@@ -4732,9 +4747,7 @@ def _quality(
     from sdmetrics.reports import QualityReport
 
     report = QualityReport()
-    with warnings.catch_warnings() if quiet else contextlib.nullcontext():
-        if quiet:
-            warnings.simplefilter("ignore")
+    with _ignoring_warnings(quiet):
         report.generate(
             {"table": _with_str_labels(real)},
             {"table": _with_str_labels(synthetic)},
@@ -4816,9 +4829,7 @@ class _QualityScore:
 
         if any(synthetic[c].isna().all() and self.real[c].notna().any() for c in self.real):
             return _quality(self.real, synthetic, self.metadata, notes=[], quiet=quiet)[0]
-        with warnings.catch_warnings() if quiet else contextlib.nullcontext():
-            if quiet:
-                warnings.simplefilter("ignore")
+        with _ignoring_warnings(quiet):
             real, synthetic = self._tables(synthetic)
             shapes = ColumnShapes().get_score(real, synthetic, self.metadata)
             trends = np.nan

