@@ -36,6 +36,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # quality.py and fit_time.py
 
+import numpy as np
 import pandas as pd
 from fit_time import add_set_option, parse_set
 from quality import ALL_TABLES, N_SAMPLES, judge, markdown, split
@@ -50,15 +51,15 @@ class TracedSelection(dgu._ModelSelection):
 
     samples: ClassVar[dict[int, pd.DataFrame]] = {}
 
-    def _check(self) -> dict[str, object]:
+    def _check(self) -> tuple[dict[str, object], list[np.ndarray]]:
         """The check as the selection scores it, plus a sample from another noise."""
-        record = super()._check()
+        record, weights = super()._check()
         with self.model.averaged() if record["averaged"] else contextlib.nullcontext():
             # The check's own sample comes from noise seed ``self.seed``; this one
             # from another, as the benchmark samples a kept model afresh.
             sample = self.sample(self.seed + 1000)
         TracedSelection.samples[self.model.epochs_done] = sample.head(N_SAMPLES)
-        return record
+        return record, weights
 
 
 def trace(table: str, seed: int, every: int, **config: object) -> pd.DataFrame:

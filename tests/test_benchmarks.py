@@ -82,3 +82,26 @@ def test_check_score_refuses_fewer_than_one_repeat() -> None:
     assert result.returncode == 2
     assert "--repeats must be at least 1, got 0" in result.stderr
     assert "same score" not in result.stdout  # nothing was timed
+
+
+def test_checks_judges_the_checks_of_a_short_fit() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPT.parent / "checks.py"),
+            "--tables",
+            "screentime",
+            "--set",
+            "nb_epochs=200",
+            "check_every=100",
+            "patience=0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    table = result.stdout.split("every judged check (* kept)")[1].split("The kept check")[0]
+    epochs = [line.split("|")[1].strip() for line in table.splitlines() if line.startswith("| ")]
+    assert epochs[1:] == ["100", "200"]  # after the header: one row per check
+    assert table.count("| * |") == 1  # exactly one kept check
