@@ -16,7 +16,8 @@ half, sample 1,000 rows, the other half held out), per seed:
     ``dgu.ColumnSpec``) gets the real column's rounding: the "level" of a value
     is the largest step of the 1-2-5 series (the column's precision times 1, 2,
     5, 10, 20, 50...) it is a multiple of; each synthetic value not an atom
-    draws a level with the real values' shares and is rounded to it (nudged by
+    draws a level with the shares of the real values that are not atoms (the
+    atoms have a block of their own) and is rounded to it (nudged by
     one step where that lands on a coarser level). Digit preference: people
     write round numbers.
   - ``heap-by:COLUMN``: the same, with the shares taken within each value of
@@ -97,7 +98,7 @@ def heap(
     real: np.ndarray, synthetic: np.ndarray, spec: dgu.ColumnSpec, rng: np.random.Generator
 ) -> np.ndarray:
     """Synthetic numbers rounded to levels drawn with the real numbers' shares (see ``heap``)."""
-    present = real[~np.isnan(real)]
+    present = real[~np.isnan(real) & ~np.isin(real, spec.atoms or [])]  # atoms: their own block
     step = 1.0 if spec.kind == "integer" else 10.0 ** -(spec.decimals or 0)
     steps = levels(step, float(np.ptp(present)) if len(present) else step)
     out = synthetic.copy()
