@@ -38,8 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # quality.py and fit_t
 
 import numpy as np
 import pandas as pd
-from fit_time import add_set_option, parse_set
-from quality import ALL_TABLES, N_SAMPLES, judge, markdown, split
+from quality import ALL_TABLES, N_SAMPLES, add_set_option, judge, markdown, parse_set, split
 
 import data_gen_utils as dgu
 

@@ -24,7 +24,6 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import ast
 import contextlib
 import os
 import sys
@@ -37,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # quality.py's tables
 
 import pandas as pd
-from quality import ALL_TABLES, TABLES, markdown, split
+from quality import ALL_TABLES, TABLES, add_set_option, markdown, parse_set, split
 
 import data_gen_utils as dgu
 
@@ -118,29 +117,6 @@ def measure(table: str, seed: int, **config: object) -> dict[str, object]:
         "fit / steps alone": round(fit_s / alone_s, 2),
         f"≤ {TARGET_S:g} s": "yes" if fit_s <= TARGET_S else "no",
     }
-
-
-def add_set_option(parser: argparse.ArgumentParser) -> None:
-    """Add ``--set OPTION=VALUE ...``, changes to the default configuration."""
-    parser.add_argument(
-        "--set",
-        nargs="+",
-        default=[],
-        metavar="OPTION=VALUE",
-        help="change the default, e.g. discriminator_steps=5 (a Python literal)",
-    )
-
-
-def parse_set(parser: argparse.ArgumentParser, items: list[str]) -> dict[str, object]:
-    """The ``--set OPTION=VALUE`` items as ``{option: value}`` (a usage error if malformed)."""
-    config = {}
-    for item in items:
-        option, _, value = item.partition("=")
-        try:
-            config[option] = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            parser.error(f"--set {item!r}: expected OPTION=VALUE, VALUE a Python literal")
-    return config
 
 
 def main() -> None:

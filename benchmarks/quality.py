@@ -108,6 +108,8 @@ Usage:
     .venv/bin/python benchmarks/quality.py --configs default no-selection-2k
     .venv/bin/python benchmarks/quality.py --tables penguins weather --seeds 0
     .venv/bin/python benchmarks/quality.py --csv scores.csv       # every run's scores too
+    .venv/bin/python benchmarks/quality.py --tables mroz --configs --set validation_size=0.0 \
+        nb_epochs=1000                                           # the default, changed
     make bench-peers                                             # + the peers, all tables
     .venv-peers/bin/python benchmarks/quality.py --peers --tables cars --peer-epochs 20
 """
@@ -115,6 +117,8 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import ast
+import dataclasses
 import os
 import random
 import sys
@@ -886,11 +890,54 @@ def markdown(frame: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def add_set_option(parser: argparse.ArgumentParser, what: str = "change the default") -> None:
+    """Add ``--set OPTION=VALUE ...``, changes to the default configuration."""
+    parser.add_argument(
+        "--set",
+        nargs="+",
+        default=[],
+        metavar="OPTION=VALUE",
+        help=f"{what}, e.g. discriminator_steps=5 (a Python literal)",
+    )
+
+
+def parse_set(parser: argparse.ArgumentParser, items: list[str]) -> dict[str, object]:
+    """The ``--set OPTION=VALUE`` items as ``{option: value}``.
+
+    A usage error, before any fit, if an item is malformed or ``dgu.GANConfig``
+    refuses the options.
+    """
+    config = {}
+    for item in items:
+        option, _, value = item.partition("=")
+        try:
+            config[option] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            parser.error(f"--set {item!r}: expected OPTION=VALUE, VALUE a Python literal")
+    unknown = sorted(set(config) - {f.name for f in dataclasses.fields(dgu.GANConfig)})
+    if unknown:
+        parser.error(f"--set: unknown options {unknown}; see dgu.GANConfig's fields")
+    try:
+        dgu.GANConfig(**config)
+    except dgu.DataGenError as error:
+        parser.error(f"--set: {error}")
+    return config
+
+
+def set_config(parser: argparse.ArgumentParser, items: list[str]) -> str:
+    """Add the default changed by ``--set``'s items to ``CONFIGS``; its name (the items)."""
+    name = " ".join(items)
+    CONFIGS[name] = gan(**parse_set(parser, items))
+    return name
+
+
 def main() -> None:
     """Parse the arguments, run, print one table per data table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tables", nargs="+", default=list(TABLES), choices=list(ALL_TABLES))
-    parser.add_argument("--configs", nargs="+", default=["default", *REFERENCES])
+    parser.add_argument(
+        "--configs", nargs="*", default=["default", *REFERENCES], help="(none: --set's only)"
+    )
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument(
         "--peers", action="store_true", help=f"add the peers {list(PEERS)} (.venv-peers)"
@@ -906,8 +953,13 @@ def main() -> None:
         help="print the tables of runs saved with --csv (several: their rows together), "
         "without fitting anything",
     )
+    add_set_option(parser, "also run the default with these changes")
     args = parser.parse_args()
     configs = list(args.configs)
+    if args.set:
+        configs.append(set_config(parser, args.set))
+    if not configs and not args.peers and not args.from_csv:
+        parser.error("nothing to run: name --configs, or give --set or --peers")
     if args.peers:
         configs += [p for p in PEERS if p not in configs]
     unknown = [c for c in configs if c not in CONFIGS and c not in PEERS and c != "holdout"]

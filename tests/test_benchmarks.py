@@ -105,3 +105,25 @@ def test_checks_judges_the_checks_of_a_short_fit() -> None:
     epochs = [line.split("|")[1].strip() for line in table.splitlines() if line.startswith("| ")]
     assert epochs[1:] == ["100", "200"]  # after the header: one row per check
     assert table.count("| * |") == 1  # exactly one kept check
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        ("nope=1", "--set: unknown options ['nope']; see dgu.GANConfig's fields"),
+        ("batch_size=0", "--set: batch_size must be a positive integer, got 0"),
+        ("patience=[", "--set 'patience=[': expected OPTION=VALUE, VALUE a Python literal"),
+        (None, "nothing to run: name --configs, or give --set or --peers"),
+    ],
+)
+def test_quality_names_a_usage_error_before_any_fit(item: str | None, message: str) -> None:
+    options = ["--set", item] if item else []
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT.parent / "quality.py"), "--configs", *options],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "seed 0:" not in result.stdout  # nothing was fitted
