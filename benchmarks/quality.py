@@ -118,7 +118,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import dataclasses
 import os
 import random
 import sys
@@ -914,7 +913,7 @@ def parse_set(parser: argparse.ArgumentParser, items: list[str]) -> dict[str, ob
             config[option] = ast.literal_eval(value)
         except (ValueError, SyntaxError):
             parser.error(f"--set {item!r}: expected OPTION=VALUE, VALUE a Python literal")
-    unknown = sorted(set(config) - {f.name for f in dataclasses.fields(dgu.GANConfig)})
+    unknown = sorted(set(config) - set(dgu._CONFIG_FIELDS))  # TabularGAN's own list
     if unknown:
         parser.error(f"--set: unknown options {unknown}; see dgu.GANConfig's fields")
     try:
