@@ -127,3 +127,16 @@ def test_quality_names_a_usage_error_before_any_fit(item: str | None, message: s
     assert result.returncode == 2
     assert message in result.stderr
     assert "seed 0:" not in result.stdout  # nothing was fitted
+
+
+@pytest.mark.parametrize("script", ["fit_time.py", "checks.py"])
+def test_scripts_with_set_name_an_unknown_option_before_any_fit(script: str) -> None:
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT.parent / script), "--set", "nope=1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 2
+    assert "--set: unknown options ['nope']; see dgu.GANConfig's fields" in result.stderr
+    assert result.stdout == ""  # nothing was fitted or printed
