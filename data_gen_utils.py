@@ -2847,6 +2847,8 @@ class _ModelSelection(keras.callbacks.Callback):
         seed: seed of the noise behind every check's sample.
         min_delta: least gain in score (see ``_score``) that makes a protected check the
             new best.
+        fidelity_score: the ``_QualityScore`` of the training and validation rows,
+            in that order, if already built (``None``: built here).
     """
 
     def __init__(
@@ -2859,6 +2861,7 @@ class _ModelSelection(keras.callbacks.Callback):
         patience: int = 10,
         seed: int = 0,
         min_delta: float = 0.0,
+        fidelity_score: _QualityScore | None = None,
     ):
         super().__init__()
         self.sample = sample
@@ -2874,7 +2877,9 @@ class _ModelSelection(keras.callbacks.Callback):
         self.fallback: dict[str, float] | None = None
         self.fallback_weights: list[np.ndarray] | None = None
         self._real = pd.concat([self.train, self.valid], ignore_index=True)
-        self._fidelity_score = _QualityScore(self._real, _sdmetrics_metadata(self._real))
+        self._fidelity_score = fidelity_score or _QualityScore(
+            self._real, _sdmetrics_metadata(self._real)
+        )
         self._distances = _DcrSpace(self._real)
         self._train_x = self._distances.encode(self.train)
         self._valid_x = self._distances.encode(self.valid)
@@ -3290,7 +3295,42 @@ def _resume_state(
 
 
 CHECK_STEPS = 100
-"""Training steps between two model-selection checks with ``check_every="auto"``."""
+"""Training steps between two model-selection checks with ``check_every="auto"`` (at least)."""
+
+CHECK_SCORES = 75
+"""Most SDMetrics scores (a column's shape, a pair's trend) a check computes per
+``CHECK_STEPS`` training steps with ``check_every="auto"``: a score takes 4 to 7 ms and
+100 steps about 0.45 s on a 2-core machine, so a check scored in the background keeps
+up with training. Wider tables get checks further apart (see ``_check_schedule``)."""
+
+
+def _check_schedule(
+    nb_epochs: int, steps_per_epoch: int, scores: int, patience: int
+) -> tuple[int, int]:
+    """``check_every="auto"``'s data epochs between checks, and the patience in those checks.
+
+    Checks come about every ``CHECK_STEPS`` training steps, or further apart when a
+    check computes more than ``CHECK_SCORES`` scores: on a wide table whose real rows
+    hold many pair trends (breast cancer's 31 columns: 170 pairs counted), scoring a
+    check took longer than training to the next one, and training waited for it.
+    The patience then counts as many training steps as it would at ``CHECK_STEPS``
+    (at least one check; 0 stays 0).
+
+    Args:
+        nb_epochs: data epochs of the run (the interval is a divisor of it).
+        steps_per_epoch: training steps in one data epoch.
+        scores: scores a check computes (``_QualityScore.scores``).
+        patience: ``GANConfig.patience``, in checks about ``CHECK_STEPS`` apart.
+
+    Returns:
+        ``(check_every, patience)``.
+    """
+    base = _nearest_divisor(nb_epochs, CHECK_STEPS / steps_per_epoch)
+    stretch = max(1.0, scores / CHECK_SCORES)
+    if stretch == 1.0:
+        return base, patience
+    every = _nearest_divisor(nb_epochs, stretch * CHECK_STEPS / steps_per_epoch)
+    return every, patience and max(1, round(patience * base / every))
 
 
 def _nearest_divisor(number: int, target: float) -> int:
@@ -3384,8 +3424,11 @@ class GANConfig:
         check_every: data epochs between two model-selection checks; ``"auto"``:
             about ``CHECK_STEPS`` training steps, whatever the table's size (the
             divisor of ``nb_epochs`` nearest to that, so that one Keras epoch still
-            holds several data epochs).
-        patience: checks without a better model before training stops.
+            holds several data epochs), further apart on a table whose checks
+            compute more than ``CHECK_SCORES`` scores (``_check_schedule``).
+        patience: checks without a better model before training stops. With
+            ``check_every="auto"`` it counts checks ``CHECK_STEPS`` steps apart:
+            where checks come further apart, as many steps in fewer checks.
         min_delta: least gain in fidelity (SDMetrics' quality score, damped by the
             last check's: their mean, never above its own) that makes a check better
             than the best so far: smaller gains are the checks' noise, and without a
@@ -3558,6 +3601,8 @@ class _Run:
     steps_per_epoch: int
     check_every: int = 1
     epochs_per_call: int = 1
+    patience: int = 0
+    fidelity: _QualityScore | None = None
 
     @property
     def fingerprint(self) -> dict[str, Any]:
@@ -3857,6 +3902,7 @@ class TabularGAN:
         run_config = {k: v for k, v in self.get_config().items() if k != "verbose"}
         saved = _resume_state(checkpoint_dir, checkpoint_every, resume, run_config)
         run = self._prepare(df, schema, seed=saved["seed"] if saved else None)
+        self._schedule(run)
         if saved and saved["data"] != run.fingerprint:
             raise ConfigError(
                 f"the checkpoint in '{checkpoint_dir}' was written for another table "
@@ -3945,10 +3991,22 @@ class TabularGAN:
                 "replicas: lower pac or use fewer devices"
             )
         steps_per_epoch = len(data) // batch_size
-        check_every = config.check_every
-        if check_every == "auto":
-            check_every = _nearest_divisor(config.nb_epochs, CHECK_STEPS / steps_per_epoch)
-        return _Run(seed, train, valid, data, batch_size, steps_per_epoch, check_every)
+        return _Run(seed, train, valid, data, batch_size, steps_per_epoch)
+
+    def _schedule(self, run: _Run) -> None:
+        """The checks' fidelity score (with a validation slice), interval and patience."""
+        config = self.config
+        run.check_every, run.patience = config.check_every, config.patience
+        if run.valid is not None:
+            real = pd.concat([run.train, run.valid], ignore_index=True)
+            run.fidelity = _QualityScore(real, _sdmetrics_metadata(real))
+        if config.check_every == "auto":
+            run.check_every, run.patience = _check_schedule(
+                config.nb_epochs,
+                run.steps_per_epoch,
+                run.fidelity.scores if run.fidelity else 0,
+                config.patience,
+            )
 
     def _epochs_per_call(self, run: _Run, checkpoint_every: int | None) -> int:
         """Data epochs in one Keras epoch: a divisor of every period that needs a callback."""
@@ -4029,9 +4087,10 @@ class TabularGAN:
             run.valid,
             check_every=run.check_every,
             min_protection=self.config.min_protection,
-            patience=self.config.patience,
+            patience=run.patience,
             min_delta=self.config.min_delta,
             seed=run.seed + 1,
+            fidelity_score=run.fidelity,
         )
 
     def _train(self, model: _GANModel, run: _Run, callbacks: list[Any], first_epoch: int) -> bool:
@@ -4800,6 +4859,11 @@ class _QualityScore:
             for a, b in details.loc[counted, ["Column 1", "Column 2"]].itertuples(index=False)
         ]
         self.all_pairs = len(details)
+
+    @property
+    def scores(self) -> int:
+        """SDMetrics scores one call computes: a shape per column, a trend per counted pair."""
+        return len(self.real.columns) + len(self.pairs)
 
     @staticmethod
     def _trends() -> Any:

@@ -580,3 +580,43 @@ def test_checks_come_every_hundred_training_steps_by_default(screentime):
     assert dgu._nearest_divisor(10000, 100) == 100
     assert dgu._nearest_divisor(10000, 0.2) == 1
     assert dgu._nearest_divisor(7, 3) == 7  # a prime: 1 or 7, 7 nearer on a log scale
+
+
+def test_checks_that_compute_more_scores_come_further_apart_with_the_same_patience_span():
+    # 1 step an epoch: the base interval is 100 epochs (a divisor of 9,000).
+    assert dgu._check_schedule(9000, 1, dgu.CHECK_SCORES, 10) == (100, 10)
+    assert dgu._check_schedule(9000, 1, 0, 10) == (100, 10)
+    # Three times the scores: 300 epochs (3 x 100 divides 9,000), and a patience of
+    # 10 x 100 / 300 = 3.3 checks, rounded: the same thousand steps or so.
+    assert dgu._check_schedule(9000, 1, 3 * dgu.CHECK_SCORES, 10) == (300, 3)
+    # Never stopping stays never stopping; any patience keeps at least one check.
+    assert dgu._check_schedule(9000, 1, 3 * dgu.CHECK_SCORES, 0) == (300, 0)
+    assert dgu._check_schedule(9000, 1, 3 * dgu.CHECK_SCORES, 1) == (300, 1)
+
+
+def test_a_check_computes_a_shape_per_column_and_a_trend_per_counted_pair():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=300)
+    real = pd.DataFrame(
+        {
+            "x": x,
+            "twice": 2 * x + rng.normal(scale=0.1, size=300),
+            "minus": -x + rng.normal(scale=0.1, size=300),
+            "noise": rng.normal(size=300),
+        }
+    )
+    score = dgu._QualityScore(real, dgu._sdmetrics_metadata(real))
+    # Four shapes, and the three pairs among x, twice and minus (|r| > 0.5); the
+    # pairs with the independent column hold no trend, so SDMetrics does not count them.
+    assert set(score.pairs) == {("x", "twice"), ("x", "minus"), ("twice", "minus")}
+    assert score.scores == 4 + 3
+
+
+def test_a_fit_spaces_its_checks_by_what_they_compute(screentime, monkeypatch):
+    table = pd.concat([screentime] * 3, ignore_index=True)  # 480 training rows: 3 steps
+    # Screen time's checks compute 10 scores (5 shapes, 5 pairs): with a budget of 2
+    # per 100 steps, they come 5 times further apart, at the divisor of 100 epochs
+    # nearest 5 x 33: 100.
+    monkeypatch.setattr(dgu, "CHECK_SCORES", 2)
+    gan = dgu.TabularGAN(nb_epochs=100, seed=0, verbose=0).fit(table)
+    assert list(gan.history.dropna().index) == [100]
