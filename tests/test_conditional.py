@@ -614,9 +614,9 @@ def test_a_check_computes_a_shape_per_column_and_a_trend_per_counted_pair():
 
 def test_a_fit_spaces_its_checks_by_what_they_compute(screentime, monkeypatch):
     table = pd.concat([screentime] * 3, ignore_index=True)  # 480 training rows: 3 steps
-    # Screen time's checks compute 10 scores (5 shapes, 5 pairs): with a budget of 2
-    # per 100 steps, they come 5 times further apart, at the divisor of 100 epochs
-    # nearest 5 x 33: 100.
+    # Screen time's checks compute 5 shapes and a few pair trends: with a budget of 2
+    # scores per 100 steps, they come at least 3 times further apart, at the divisor
+    # of 100 epochs nearest 3 x 33 or more: 100, one check.
     monkeypatch.setattr(dgu, "CHECK_SCORES", 2)
     gan = dgu.TabularGAN(nb_epochs=100, seed=0, verbose=0).fit(table)
     assert list(gan.history.dropna().index) == [100]
