@@ -34,7 +34,7 @@ from typing import ClassVar
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # quality.py and fit_time.py
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # quality.py
 
 import numpy as np
 import pandas as pd
