@@ -1402,9 +1402,9 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                 f"column {name!r} is entirely missing: drop it (df.drop(columns=[{name!r}]))"
             )
         if present.nunique() == 1:
+            value = _json_value(present.iloc[0])
             warnings.warn(
-                f"column {name!r} holds one value ({present.iloc[0]!r}): it is kept and "
-                "reproduced as it is",
+                f"column {name!r} holds one value ({value!r}): it is kept and reproduced as it is",
                 ConstantColumnWarning,
                 stacklevel=4,
             )
