@@ -1017,6 +1017,13 @@ class ColumnSpec:
         decimals: numeric: the column's precision, the fewest decimals that write
             every value exactly; decoded numbers are rounded to it. ``None``: full
             precision (or not learned).
+        digits: continuous, when no ``decimals`` up to 8 write every value: the
+            fewest significant digits (up to 15) that do, as R and spreadsheets
+            write numbers (``10.8999996185303``, ``0.0743243247270584``); decoded
+            numbers are rounded to them. The scaling to [-1, 1] keeps about 16
+            digits of the column's range, so the round trip is exact for values
+            not far smaller than the range; one 100 times smaller may come back 1
+            off in its 15th digit. ``None``: full precision (or not learned).
         atoms: numeric: the values that each hold at least ``atom_share`` of the
             column's rows, and at least 10 rows (zeros, round numbers, a column's
             few levels); datetime:
@@ -1069,6 +1076,7 @@ class ColumnSpec:
     levels: list[Any] | None = None
     ordered: bool = False
     decimals: int | None = None
+    digits: int | None = None
     atoms: list[float] | None = None
     other: bool = True
     grid: list[float] | None = None
@@ -1125,6 +1133,8 @@ class ColumnSpec:
             state["modes"] = {key: list(values) for key, values in self.modes.items()}
         if self.decimals is not None:
             state["decimals"] = self.decimals
+        if self.digits is not None:
+            state["digits"] = self.digits
         if self.atoms is not None:
             state.update(atoms=list(self.atoms), other=self.other)
         if self.grid is not None:
@@ -1207,6 +1217,11 @@ class ColumnSpec:
             isinstance(decimals, int) and not isinstance(decimals, bool) and 0 <= decimals <= 15
         ):
             bad.append("decimals")
+        digits = state.get("digits")
+        if digits is not None and not (
+            isinstance(digits, int) and not isinstance(digits, bool) and 1 <= digits <= 15
+        ):
+            bad.append("digits")
         if bad:
             hint = " (increasing numbers)" if {"grid", "known"} & set(bad) else ""
             raise ModelFileError(f"{what} has non-finite or non-numeric {bad}{hint}")
@@ -1236,9 +1251,10 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
       most likely mode (a one-hot block) and its distance to that mode's mean in
       units of 4 standard deviations. With ``log_scale``, ``log1p`` first, for
       skewed non-negative counts (back: ``expm1``). With ``precision``, each
-      continuous column's precision (its fewest decimals) is learned, and decoded
-      numbers are rounded to it; a numeric column whose values repeat (few occur
-      once) gets its grid of values, and decoded numbers go to the nearest one
+      continuous column's precision (its fewest decimals, or significant digits)
+      is learned, and decoded numbers are rounded to it; a numeric column whose
+      values repeat (few occur once) gets its grid of values, and decoded
+      numbers go to the nearest one
       (``ColumnSpec.grid``); one whose values mostly repeat keeps those, and a
       block says whether a row holds one of them (``ColumnSpec.known``). With
       ``atom_share``, the values that each hold
@@ -1486,6 +1502,8 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         values, counts = np.unique(present, return_counts=True)
         if self.precision and kind == "continuous" and dtype.lower().startswith("float"):
             structure["decimals"] = _decimals(present)
+            if structure["decimals"] is None:
+                structure["digits"] = _digits(present)
         if self.precision and kind != "datetime":
             once = np.count_nonzero(counts == 1)
             repeated = values[counts > 1]
@@ -1776,6 +1794,8 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                 numbers = np.rint(numbers)
             elif spec.decimals is not None:
                 numbers = np.round(numbers, spec.decimals)
+            elif spec.digits is not None:
+                numbers = _round_digits(numbers, spec.digits)
             if spec.atoms is not None:
                 width = len(spec.atoms) + spec.other
                 chosen = np.argmax(x[:, start : start + width], axis=1)
@@ -1902,6 +1922,29 @@ def _decimals(present: np.ndarray) -> int | None:
     for decimals in range(_MAX_DECIMALS + 1):
         if np.array_equal(np.round(present, decimals), present):
             return decimals
+    return None
+
+
+_MAX_DIGITS = 15
+"""Most significant digits a column's precision may have (R writes 15)."""
+
+
+def _round_digits(numbers: np.ndarray, digits: int) -> np.ndarray:
+    """``numbers`` rounded to ``digits`` significant digits (zeros and NaN stay)."""
+    out = np.array(numbers, dtype=float)
+    nonzero = np.flatnonzero(np.isfinite(out) & (out != 0))
+    exponents = np.floor(np.log10(np.abs(out[nonzero]))).astype(int)
+    for exponent in np.unique(exponents):  # np.round takes one number of decimals
+        rows = nonzero[exponents == exponent]
+        out[rows] = np.round(out[rows], digits - 1 - exponent)
+    return out
+
+
+def _digits(present: np.ndarray) -> int | None:
+    """The fewest significant digits (up to ``_MAX_DIGITS``) that write every value exactly."""
+    for digits in range(1, _MAX_DIGITS + 1):
+        if np.array_equal(_round_digits(present, digits), present):
+            return digits
     return None
 
 
@@ -3405,8 +3448,9 @@ class GANConfig:
         mode_specific: numeric columns encoded with CTGAN's mode-specific
             normalisation (``True`` for all, or a list); ``False``: min-max.
         precision: round synthetic numbers to each continuous column's precision
-            (its fewest decimals), or to the nearest value of its grid when its
-            values repeat, or of its known values when a row mostly repeats one
+            (its fewest decimals, or significant digits), or to the nearest value
+            of its grid when its values repeat, or of its known values when a row
+            mostly repeats one
             (``ColumnSpec.known``), learned in ``fit``.
         atom_share: the least share of a numeric column's rows a value needs to
             be modelled as an atom, a category of its own next to the continuous

