@@ -1942,8 +1942,11 @@ def _round_digits(numbers: np.ndarray, digits: int) -> np.ndarray:
 
 def _digits(present: np.ndarray) -> int | None:
     """The fewest significant digits (up to ``_MAX_DIGITS``) that write every value exactly."""
+    head = present[:1000]  # a full-precision column fails here, without a pass over it all
     for digits in range(1, _MAX_DIGITS + 1):
-        if np.array_equal(_round_digits(present, digits), present):
+        if np.array_equal(_round_digits(head, digits), head) and np.array_equal(
+            _round_digits(present, digits), present
+        ):
             return digits
     return None
 
@@ -3450,8 +3453,7 @@ class GANConfig:
         precision: round synthetic numbers to each continuous column's precision
             (its fewest decimals, or significant digits), or to the nearest value
             of its grid when its values repeat, or of its known values when a row
-            mostly repeats one
-            (``ColumnSpec.known``), learned in ``fit``.
+            mostly repeats one (``ColumnSpec.known``), learned in ``fit``.
         atom_share: the least share of a numeric column's rows a value needs to
             be modelled as an atom, a category of its own next to the continuous
             part (zeros, round numbers, few levels); ``None``: no atoms.
