@@ -4904,7 +4904,8 @@ class _QualityScore:
     def __init__(self, real: pd.DataFrame, metadata: dict[str, Any]):
         self.real, self.metadata = real, metadata
         self._str_real = _with_str_labels(real)
-        details = self._trends()._generate_details(*self._tables(real), metadata)
+        with _ignoring_warnings(True):  # scipy's, on a constant column: not the user's concern
+            details = self._trends()._generate_details(*self._tables(real), metadata)
         counted = details["Meets Threshold?"].astype("boolean").fillna(False).to_numpy(bool)
         self.pairs = [
             (str(a), str(b))
