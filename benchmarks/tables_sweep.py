@@ -71,8 +71,7 @@ def sweep_one(df: pd.DataFrame, epochs: int) -> dict[str, object]:
         stage = "round trip"
         transformer = model.transformer_
         back = transformer.inverse_transform(transformer.transform(df[columns]))
-        if not back.reset_index(drop=True).equals(df[columns].reset_index(drop=True)):
-            record["problem"] = "the transformer's round trip is not exact"
+        record.update(round_trip(df[columns], back))
         stage = "save and load"
         with tempfile.TemporaryDirectory() as folder:
             model.save(Path(folder) / "model")
@@ -88,6 +87,25 @@ def sweep_one(df: pd.DataFrame, epochs: int) -> dict[str, object]:
         record["crash"] = f"{stage}: {type(error).__name__}: {error}"
         record["traceback"] = traceback.format_exc()[-2000:]
     return record
+
+
+def round_trip(real: pd.DataFrame, back: pd.DataFrame) -> dict[str, str]:
+    """A problem naming the columns that do not come back exactly, and how far off."""
+    off, worst = [], 0.0
+    for column in real.columns:
+        a, b = real[column].reset_index(drop=True), back[column].reset_index(drop=True)
+        if a.equals(b):
+            continue
+        off.append(str(column))
+        if pd.api.types.is_float_dtype(a) and pd.api.types.is_float_dtype(b):
+            shown = a.notna() & (a != 0)
+            relative = ((a - b).abs() / a.abs())[shown]
+            worst = max(worst, float(relative.max()) if len(relative) else 0.0)
+        else:
+            worst = float("inf")
+    if not off:
+        return {}
+    return {"problem": f"round trip not exact in {off}, largest relative difference {worst:.1e}"}
 
 
 def outcome(record: dict[str, object]) -> str:
