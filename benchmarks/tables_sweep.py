@@ -44,12 +44,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import data_gen_utils as dgu
 
-STAGES = ("fit", "sample", "round trip", "save and load", "evaluate")
-
 
 def sweep_one(df: pd.DataFrame, epochs: int) -> dict[str, object]:
     """One table through the five stages; what happened at each."""
     record: dict[str, object] = {"rows": len(df), "columns": df.shape[1]}
+    problems: list[str] = []
     stage = "fit"
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -67,17 +66,17 @@ def sweep_one(df: pd.DataFrame, epochs: int) -> dict[str, object]:
             if df[c].dtype != sample[c].dtype
         }
         if changed:
-            record["problem"] = f"dtype changed: {changed}"
+            problems.append(f"dtype changed: {changed}")
         stage = "round trip"
         transformer = model.transformer_
         back = transformer.inverse_transform(transformer.transform(df[columns]))
-        record.update(round_trip(df[columns], back))
+        problems += round_trip(df[columns], back)
         stage = "save and load"
         with tempfile.TemporaryDirectory() as folder:
             model.save(Path(folder) / "model")
             again = dgu.TabularGAN.load(Path(folder) / "model").sample(60, seed=1)
         if not again.equals(sample):
-            record["problem"] = "the loaded model samples other rows"
+            problems.append("the loaded model samples other rows")
         stage = "evaluate"
         half = len(df) // 2
         dgu.evaluate(df[columns].iloc[:half], sample, holdout=df[columns].iloc[half:])
@@ -86,10 +85,12 @@ def sweep_one(df: pd.DataFrame, epochs: int) -> dict[str, object]:
     except Exception as error:
         record["crash"] = f"{stage}: {type(error).__name__}: {error}"
         record["traceback"] = traceback.format_exc()[-2000:]
+    if problems:
+        record["problem"] = "; ".join(problems)
     return record
 
 
-def round_trip(real: pd.DataFrame, back: pd.DataFrame) -> dict[str, str]:
+def round_trip(real: pd.DataFrame, back: pd.DataFrame) -> list[str]:
     """A problem naming the columns that do not come back exactly, and how far off."""
     off, worst = [], 0.0
     for column in real.columns:
@@ -104,8 +105,8 @@ def round_trip(real: pd.DataFrame, back: pd.DataFrame) -> dict[str, str]:
         else:
             worst = float("inf")
     if not off:
-        return {}
-    return {"problem": f"round trip not exact in {off}, largest relative difference {worst:.1e}"}
+        return []
+    return [f"round trip not exact in {off}, largest relative difference {worst:.1e}"]
 
 
 def outcome(record: dict[str, object]) -> str:
