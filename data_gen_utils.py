@@ -1020,10 +1020,10 @@ class ColumnSpec:
         digits: continuous, when no ``decimals`` up to 8 write every value: the
             fewest significant digits (up to 15) that do, as R and spreadsheets
             write numbers (``10.8999996185303``, ``0.0743243247270584``); decoded
-            numbers are rounded to them. The scaling to [-1, 1] keeps about 16
-            digits of the column's range, so the round trip is exact for values
-            not far smaller than the range; one 100 times smaller may come back 1
-            off in its 15th digit. ``None``: full precision (or not learned).
+            numbers are rounded to them. The scaling to [-1, 1] (and ``log1p``)
+            keeps about 15 to 16 significant digits of the column's range, not of
+            each value, so a value may come back off in its last digit, most often
+            one far smaller than the range. ``None``: full precision (or not learned).
         atoms: numeric: the values that each hold at least ``atom_share`` of the
             column's rows, and at least 10 rows (zeros, round numbers, a column's
             few levels); datetime:

@@ -213,9 +213,9 @@ def r_written_table(n=300, seed=0):
 
     Float32 measures (``38.3992195129395``) and months as fractions of a year
     (``1949.08333333333``): no number of decimals up to 8 writes them, 15 significant
-    digits do. (The scaling to [-1, 1] keeps about 16 digits of the column's range,
-    so a value 100 times smaller than the range, 0.66 in a column from 0.5 to 60,
-    keeps only 14 of its own and may come back 1 off in its 15th.)
+    digits do. (The scaling to [-1, 1] keeps about 15 to 16 digits of the column's
+    range, so a value 100 times smaller than the range, 0.66 in a column from 0.5 to
+    60, keeps only 14 of its own and may come back 1 off in its 15th.)
     """
     rng = np.random.default_rng(seed)
     measure = rng.uniform(20.0, 60.0, n).astype(np.float32).astype(float)
