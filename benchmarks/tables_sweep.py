@@ -109,15 +109,17 @@ def round_trip(real: pd.DataFrame, back: pd.DataFrame) -> list[str]:
     return [f"round trip not exact in {off}, largest relative difference {worst:.1e}"]
 
 
+OUTCOMES = {  # a record's key -> the row of the summary it counts in, checked in this order
+    "crash": "crashed (not one of the module's errors)",
+    "refused": "refused with a DataGenError",
+    "problem": "through, with a problem",
+}
+THROUGH = "through every stage"
+
+
 def outcome(record: dict[str, object]) -> str:
     """The row of the summary a table counts in."""
-    if "crash" in record:
-        return "crashed (not one of the module's errors)"
-    if "refused" in record:
-        return "refused with a DataGenError"
-    if "problem" in record:
-        return "through, with a problem"
-    return "through every stage"
+    return next((label for key, label in OUTCOMES.items() if key in record), THROUGH)
 
 
 def main() -> None:
@@ -163,14 +165,9 @@ def main() -> None:
         f"{args.max_columns} columns, {time.perf_counter() - started:.0f} s\n"
     )
     print("| outcome | tables |\n|---|---|")
-    for label in (
-        "through every stage",
-        "through, with a problem",
-        "refused with a DataGenError",
-        "crashed (not one of the module's errors)",
-    ):
+    for label in (THROUGH, *reversed(OUTCOMES.values())):
         print(f"| {label} | {counts[label]} |")
-    others = [r for r in records if outcome(r) != "through every stage"]
+    others = [r for r in records if outcome(r) != THROUGH]
     if others:
         print("\n| table | rows × columns | what happened |\n|---|---|---|")
         for r in others:
