@@ -1010,7 +1010,9 @@ class ColumnSpec:
         format: datetime given as strings: their ``strptime`` format; ``None``
             for ``datetime64``.
         origin: datetime: the earliest date, in ISO format.
-        unit: datetime: ``"D"`` (days) or ``"s"`` (seconds).
+        unit: datetime: the coarsest unit in which its dates are whole (``"D"``:
+            midnights; then ``"h"``, ``"min"``, ``"s"``, ``"ms"``, ``"us"`` or
+            ``"ns"`` after the origin); decoded dates are whole in it.
         modes: mode-specific normalisation: ``{"weights", "means", "stds"}`` lists.
         levels: a ``category`` dtype's categories, in order, used or not.
         ordered: a ``category`` dtype is ordered.
@@ -1213,6 +1215,8 @@ class ColumnSpec:
         ):
             bad.append("years")
         decimals = state.get("decimals")
+        if kind == "datetime" and state["unit"] not in _DATE_UNITS:
+            bad.append("unit")
         if decimals is not None and not (
             isinstance(decimals, int) and not isinstance(decimals, bool) and 0 <= decimals <= 15
         ):
@@ -1224,6 +1228,8 @@ class ColumnSpec:
             bad.append("digits")
         if bad:
             hint = " (increasing numbers)" if {"grid", "known"} & set(bad) else ""
+            if "unit" in bad:
+                hint += f" (unit: one of {list(_DATE_UNITS)}, got {state['unit']!r})"
             raise ModelFileError(f"{what} has non-finite or non-numeric {bad}{hint}")
         state = dict(state, name=_label(state["name"]))
         if state.get("categories") is not None:
@@ -1586,8 +1592,11 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                 )
         dates = self._parse_dates(values, fmt)
         present = dates.dropna()
-        unit = "D" if (present == present.dt.normalize()).all() else "s"
-        return {"format": fmt, "origin": present.min().isoformat(), "unit": unit}, dates
+        return {
+            "format": fmt,
+            "origin": present.min().isoformat(),
+            "unit": _date_unit(present),
+        }, dates
 
     @staticmethod
     def _parse_dates(values: pd.Series, fmt: str | None) -> pd.Series:
@@ -1601,7 +1610,8 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         if unit == "D" and dates.dt.tz is not None:  # days on the wall clock, across DST
             start = start.tz_convert(dates.dt.tz).tz_localize(None)
             dates = dates.dt.tz_localize(None)
-        return ((dates - start) / pd.Timedelta(1, unit=unit)).to_numpy(float)
+        after = (dates - start).to_numpy()  # in the dates' own resolution
+        return after / _date_step(unit, np.datetime_data(after.dtype)[0])
 
     def _build_encoders(self) -> None:
         """Fit each column's scikit-learn encoders from its spec (also after loading)."""
@@ -1926,6 +1936,8 @@ def _decimals(present: np.ndarray) -> int | None:
 
 
 _MAX_DIGITS = 15
+_DATE_UNITS = ("D", "h", "min", "s", "ms", "us", "ns")
+"""A date column's units (``ColumnSpec.unit``), coarsest first, by pandas' names."""
 """Most significant digits a column's precision may have (R writes 15)."""
 
 
@@ -1980,16 +1992,50 @@ def _nearest(grid: np.ndarray, numbers: np.ndarray) -> np.ndarray:
     return np.searchsorted((grid[1:] + grid[:-1]) / 2, numbers)
 
 
+def _date_unit(present: pd.Series) -> str:
+    """The coarsest unit in which a column's dates are whole (``ColumnSpec.unit``).
+
+    ``"D"`` when every date is a midnight (on its own wall clock). Otherwise the
+    coarsest of ``_DATE_UNITS`` in which every date is a whole number of units
+    after the earliest one, down to the dates' own resolution: a log kept to the
+    minute is decoded to the minute, and its milliseconds stay.
+    """
+    if (present == present.dt.normalize()).all():
+        return "D"
+    after = (present - present.min()).to_numpy()
+    resolution = np.datetime_data(after.dtype)[0]
+    ticks = after.astype(np.int64)
+    for unit in _DATE_UNITS[1 : _DATE_UNITS.index(resolution)]:
+        if not np.any(ticks % _date_step(unit, resolution).astype(np.int64)):
+            return unit
+    return resolution
+
+
+def _date_step(unit: str, resolution: str) -> np.timedelta64:
+    """One ``unit`` (one of ``_DATE_UNITS``) in ``resolution``, exactly (finer or equal)."""
+    return pd.Timedelta(1, unit).to_timedelta64().astype(f"timedelta64[{resolution}]")
+
+
 def _numbers_to_dates(numbers: np.ndarray, spec: ColumnSpec) -> pd.Series:
     """A date column's dates from its numbers (``_dates_to_numbers``' inverse).
 
-    With a time zone, whole days count on the wall clock: a day across a change
-    to or from daylight saving time is still midnight to midnight.
+    The steps are counted in the dtype's own resolution (seconds for
+    ``datetime64[s]``), so dates outside the nanoseconds' years 1677 to 2262
+    come back too. With a time zone, whole days count on the wall clock: a day
+    across a change to or from daylight saving time is still midnight to midnight.
     """
-    origin, steps = pd.Timestamp(spec.origin), pd.to_timedelta(numbers, spec.unit)
-    zone = getattr(pd.api.types.pandas_dtype(spec.dtype), "tz", None)
+    origin, dtype = pd.Timestamp(spec.origin), pd.api.types.pandas_dtype(spec.dtype)
+    zone = getattr(dtype, "tz", None)
     if spec.unit != "D" or zone is None or origin.tz is None:
-        return pd.Series(origin + steps)
+        resolution = getattr(dtype, "unit", None) or (
+            np.datetime_data(dtype)[0] if dtype.kind == "M" else "ns"
+        )
+        ticks = _date_step(spec.unit, resolution).astype(np.float64)
+        missing = np.isnan(numbers)
+        counts = np.rint(np.where(missing, 0.0, numbers) * ticks).astype(np.int64)
+        steps = pd.TimedeltaIndex(counts.astype(f"timedelta64[{resolution}]"))
+        return pd.Series(origin.as_unit(resolution) + steps).mask(missing)
+    steps = pd.to_timedelta(numbers, spec.unit)
     local = pd.Series(origin.tz_convert(zone).tz_localize(None) + steps)
     first = np.ones(len(local), dtype=bool)  # a repeated midnight: its first time
     return local.dt.tz_localize(zone, ambiguous=first, nonexistent="shift_forward")

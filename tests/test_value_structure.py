@@ -348,3 +348,69 @@ def test_a_date_column_with_few_dates_gets_them_as_atoms():
 def test_a_date_column_with_many_dates_has_no_atoms(screentime):
     transformer = structure().fit(screentime.head(100))  # 25 dates, a few rows each
     assert transformer.spec("Date").atoms is None
+
+
+def timestamps_table(n=150, seed=0):
+    """Dates at several precisions: hours, minutes after 08:30, milliseconds, text."""
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2024-03-01")
+    return pd.DataFrame(
+        {
+            "hourly": start + pd.to_timedelta(rng.integers(0, 2000, n), unit="h"),
+            "minutes": start
+            + pd.Timedelta("08:30:00")
+            + pd.to_timedelta(rng.integers(0, 5000, n), unit="min"),
+            "ms": (start + pd.to_timedelta(rng.integers(0, 10**9, n), unit="ms")).astype(
+                "datetime64[ms]"
+            ),
+            "text": (start + pd.to_timedelta(15 * rng.integers(0, 900, n), unit="min")).strftime(
+                "%Y-%m-%d %H:%M"
+            ),
+            "x": np.round(rng.normal(size=n), 1),
+        }
+    )
+
+
+def test_dates_are_decoded_whole_in_their_coarsest_unit():
+    df = timestamps_table()
+    df.loc[3, "ms"] = pd.NaT
+    transformer = structure().fit(df)
+    units = {c: transformer.spec(c).unit for c in ("hourly", "minutes", "ms", "text")}
+    assert units == {"hourly": "h", "minutes": "min", "ms": "ms", "text": "min"}
+    # The round trip is exact, milliseconds included (they were rounded to seconds).
+    back = transformer.inverse_transform(transformer.transform(df))
+    pd.testing.assert_frame_equal(back, df, check_exact=True)
+    x = np.random.default_rng(1).uniform(-1, 1, (500, transformer.output_dim))
+    decoded = transformer.inverse_transform(x)
+    assert (decoded["hourly"] == decoded["hourly"].dt.floor("h")).all()
+    minutes = decoded["minutes"] - pd.Timedelta("08:30:00")
+    assert (minutes == minutes.dt.floor("min")).all()
+    assert (decoded["ms"].dropna().dt.microsecond % 1000 == 0).all()
+    assert decoded["ms"].dropna().dt.microsecond.nunique() > 100  # not rounded to seconds
+
+
+def test_dates_outside_the_nanoseconds_years_come_back():
+    # datetime64[s] holds dates before 1677 and after 2262: they are counted in seconds.
+    dates = np.array(["1500-01-01T00:00:01", "2500-01-01T01:00", "1900-01-01", "NaT"] * 5)
+    df = pd.DataFrame({"when": dates.astype("datetime64[s]"), "x": np.arange(20.0)})
+    transformer = structure().fit(df)
+    assert transformer.spec("when").unit == "s"
+    back = transformer.inverse_transform(transformer.transform(df))
+    pd.testing.assert_frame_equal(back, df, check_exact=True)
+
+
+def test_gan_samples_dates_at_their_precision():
+    df = timestamps_table()
+    gan = dgu.TabularGAN(nb_epochs=2, validation_size=0.0, verbose=0, seed=0).fit(df)
+    rows = gan.sample(200, seed=1)
+    assert (rows.dtypes == df.dtypes).all()
+    assert (rows["hourly"] == rows["hourly"].dt.floor("h")).all()
+    assert (rows["ms"].dt.microsecond % 1000 == 0).all()
+
+
+@pytest.mark.parametrize("unit", ["fortnight", "m", None])
+def test_a_date_spec_with_an_unknown_unit_is_refused(unit):
+    state = json.loads(json.dumps(structure().fit(timestamps_table()).to_dict()))
+    state["specs"][0]["unit"] = unit
+    with pytest.raises(dgu.ModelFileError, match=r"\['unit'\] \(unit: one of \['D', 'h', "):
+        dgu.TabularTransformer.from_dict(state)
