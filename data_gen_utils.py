@@ -761,7 +761,7 @@ def _infer_kind(values: pd.Series, max_categories: int) -> tuple[str | None, str
         isinstance(v, (bool, np.bool_)) for v in present.unique()
     ):
         return "boolean", ""
-    if pd.api.types.is_datetime64_any_dtype(values):
+    if _is_dates(values):
         return "datetime", ""
     if pd.api.types.is_numeric_dtype(values):
         _check_finite(values)
@@ -888,19 +888,23 @@ def _check_str_collisions(columns: Iterable[Any], what: str = "the table") -> No
         )
 
 
-def _with_str_labels(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` (not copied when its labels are all strings) with ``str`` column labels.
+def _for_sdmetrics(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` as SDMetrics reads it (not copied when it already does so).
 
-    SDMetrics' metadata names columns with strings: its reports and metrics get
-    tables relabelled this way.
+    SDMetrics' metadata names columns with strings, and it reads dates from
+    pandas' ``datetime64`` only: its reports and metrics get tables with ``str``
+    column labels and pyarrow's timestamps as ``datetime64``.
 
     Raises:
         SchemaError: two labels are the same once written as text.
     """
-    if all(isinstance(c, str) for c in df.columns):
+    arrow = [c for c in df.columns if isinstance(df[c].dtype, pd.ArrowDtype) and _is_dates(df[c])]
+    if not arrow and all(isinstance(c, str) for c in df.columns):
         return df
     _check_str_collisions(df.columns)
     relabelled = df.copy(deep=False)
+    for column in arrow:
+        relabelled[column] = pd.to_datetime(df[column])
     relabelled.columns = [str(c) for c in df.columns]
     return relabelled
 
@@ -1506,7 +1510,7 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         if not self.precision and self.atom_share is None:
             return structure
         values, counts = np.unique(present, return_counts=True)
-        if self.precision and kind == "continuous" and dtype.lower().startswith("float"):
+        if self.precision and kind == "continuous" and _dtype_kind(dtype) == "f":
             structure["decimals"] = _decimals(present)
             if structure["decimals"] is None:
                 structure["digits"] = _digits(present)
@@ -1582,7 +1586,7 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
     def _fit_dates(self, values: pd.Series) -> tuple[dict[str, Any], pd.Series]:
         """A date column's ``format`` (None for datetime64), ``origin`` and ``unit``; its dates."""
         fmt = None
-        if not pd.api.types.is_datetime64_any_dtype(values):
+        if not _is_dates(values):
             fmt = _date_format(values.dropna())
             if fmt is None:
                 raise SchemaError(
@@ -2025,11 +2029,14 @@ def _numbers_to_dates(numbers: np.ndarray, spec: ColumnSpec) -> pd.Series:
     across a change to or from daylight saving time is still midnight to midnight.
     """
     origin, dtype = pd.Timestamp(spec.origin), pd.api.types.pandas_dtype(spec.dtype)
-    zone = getattr(dtype, "tz", None)
+    resolution, zone = "ns", None  # dates written as strings are parsed to nanoseconds
+    if isinstance(dtype, pd.ArrowDtype):
+        resolution, zone = dtype.pyarrow_dtype.unit, dtype.pyarrow_dtype.tz
+    elif isinstance(dtype, pd.DatetimeTZDtype):
+        resolution, zone = dtype.unit, dtype.tz
+    elif dtype.kind == "M":
+        resolution = np.datetime_data(dtype)[0]
     if spec.unit != "D" or zone is None or origin.tz is None:
-        resolution = getattr(dtype, "unit", None) or (
-            np.datetime_data(dtype)[0] if dtype.kind == "M" else "ns"
-        )
         ticks = _date_step(spec.unit, resolution).astype(np.float64)
         missing = np.isnan(numbers)
         counts = np.rint(np.where(missing, 0.0, numbers) * ticks).astype(np.int64)
@@ -2179,6 +2186,19 @@ def _json_value(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
+def _is_dates(values: pd.Series) -> bool:
+    """Whether a column's dtype holds dates: ``datetime64``, with a time zone, or pyarrow's."""
+    return getattr(values.dtype, "kind", "") == "M"
+
+
+def _dtype_kind(dtype: str) -> str:
+    """The numpy kind of a dtype's name (``"f"`` for ``Float64`` and ``double[pyarrow]`` too)."""
+    try:
+        return pd.api.types.pandas_dtype(dtype).kind
+    except TypeError:
+        return ""
+
+
 def _restore_dtype(values: np.ndarray, spec: ColumnSpec) -> Any:
     """Cast decoded values back to the column's training dtype where it can hold them.
 
@@ -2186,7 +2206,7 @@ def _restore_dtype(values: np.ndarray, spec: ColumnSpec) -> Any:
     ``Float64``) hold missing values as ``<NA>``; a ``category`` dtype gets back its
     categories, used or not, and its order.
     """
-    if spec.kind == "continuous" and spec.dtype.startswith(("int", "Int", "uint")):
+    if spec.kind == "continuous" and _dtype_kind(spec.dtype) in ("i", "u"):
         return values.astype(float)  # the user asked for continuous values
     if spec.levels is not None:
         return pd.Categorical(values, categories=spec.levels, ordered=spec.ordered)
@@ -4640,7 +4660,7 @@ def _family(values: pd.Series) -> str:
         return "booleans"
     if pd.api.types.is_numeric_dtype(values):
         return "numbers"
-    if pd.api.types.is_datetime64_any_dtype(values):
+    if _is_dates(values):
         return "dates"
     return "other"
 
@@ -4769,9 +4789,9 @@ def _sdmetrics_metadata(df: pd.DataFrame) -> dict[str, Any]:
     """SDMetrics single-table metadata for ``df``, from ``infer_schema``.
 
     The columns are named by their labels written as text (``str(label)``), as
-    SDMetrics needs: the tables given to it go through ``_with_str_labels``.
+    SDMetrics needs: the tables given to it go through ``_for_sdmetrics``.
     """
-    df = _with_str_labels(df)
+    df = _for_sdmetrics(df)
     sdtypes = {
         "integer": "numerical",
         "continuous": "numerical",
@@ -4786,7 +4806,7 @@ def _sdmetrics_metadata(df: pd.DataFrame) -> dict[str, Any]:
     for column in df.columns:
         kind = schema.get(column, "categorical")
         columns[column] = {"sdtype": sdtypes[kind]}
-        if kind == "datetime" and not pd.api.types.is_datetime64_any_dtype(df[column]):
+        if kind == "datetime" and not _is_dates(df[column]):
             columns[column]["datetime_format"] = _date_format(df[column].dropna())
     return {"columns": columns}
 
@@ -4906,8 +4926,8 @@ def _quality(
     report = QualityReport()
     with _ignoring_warnings(quiet):
         report.generate(
-            {"table": _with_str_labels(real)},
-            {"table": _with_str_labels(synthetic)},
+            {"table": _for_sdmetrics(real)},
+            {"table": _for_sdmetrics(synthetic)},
             {"tables": {"table": metadata}},
             verbose=False,
         )
@@ -4949,7 +4969,7 @@ class _QualityScore:
 
     def __init__(self, real: pd.DataFrame, metadata: dict[str, Any]):
         self.real, self.metadata = real, metadata
-        self._str_real = _with_str_labels(real)
+        self._str_real = _for_sdmetrics(real)
         with _ignoring_warnings(True):  # scipy's, on a constant column: not the user's concern
             details = self._trends()._generate_details(*self._tables(real), metadata)
         counted = details["Meets Threshold?"].astype("boolean").fillna(False).to_numpy(bool)
@@ -4982,7 +5002,7 @@ class _QualityScore:
         """Copies of the real rows and ``synthetic``, dates converted as the report does."""
         from sdmetrics.reports.base_report import BaseReport
 
-        real, synthetic = self._str_real.copy(), _with_str_labels(synthetic).copy()
+        real, synthetic = self._str_real.copy(), _for_sdmetrics(synthetic).copy()
         BaseReport.convert_datetimes(real, synthetic, self.metadata)
         return real, synthetic
 
@@ -5086,7 +5106,7 @@ class _DcrSpace:
     @staticmethod
     def _kind(values: pd.Series) -> tuple[str, str | None]:
         """``("date", format)``, ``("number", None)`` or ``("category", None)``."""
-        if pd.api.types.is_datetime64_any_dtype(values):
+        if _is_dates(values):
             return "date", None
         if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
             return "number", None
@@ -5251,7 +5271,7 @@ def _privacy(
         # SDMetrics names its own working columns after the table's ("index_data",
         # "<column>_diff"): a column called "index" broke it. Positional names cannot clash.
         names = {str(c): f"c{i}" for i, c in enumerate(real.columns)}
-        tables = [_with_str_labels(t).rename(columns=names) for t in sampled]
+        tables = [_for_sdmetrics(t).rename(columns=names) for t in sampled]
         columns = {names[c]: kind for c, kind in metadata["columns"].items()}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -5279,7 +5299,7 @@ def validity(real: pd.DataFrame, synthetic: pd.DataFrame) -> pd.DataFrame:
         present = values.notna()
         if (
             pd.api.types.is_numeric_dtype(reference) and not pd.api.types.is_bool_dtype(reference)
-        ) or (pd.api.types.is_datetime64_any_dtype(reference)):
+        ) or (_is_dates(reference)):
             inside = values.between(reference.min(), reference.max())
         else:
             inside = values.isin(set(reference.dropna()))

@@ -174,7 +174,7 @@ def test_labels_equal_as_text_are_refused(small):
     with pytest.raises(dgu.SchemaError, match=r"1 and '1'"):
         dgu.evaluate(table, table)
     with pytest.raises(dgu.SchemaError, match=r"1 and '1'"):
-        dgu._with_str_labels(table)
+        dgu._for_sdmetrics(table)
 
 
 def test_saved_spec_name_must_be_a_label():
@@ -186,7 +186,7 @@ def test_saved_spec_name_must_be_a_label():
 
 def test_string_labels_are_untouched(small):
     table = small.set_axis(["x", "y"], axis=1)
-    assert dgu._with_str_labels(table) is table
+    assert dgu._for_sdmetrics(table) is table
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert dgu.TabularTransformer().fit(table).columns_ == ["x", "y"]
