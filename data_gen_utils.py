@@ -898,13 +898,13 @@ def _for_sdmetrics(df: pd.DataFrame) -> pd.DataFrame:
     Raises:
         SchemaError: two labels are the same once written as text.
     """
-    arrow = [c for c in df.columns if isinstance(df[c].dtype, pd.ArrowDtype) and _is_dates(df[c])]
+    arrow = [c for c in df.columns if _is_dates(df[c]) and df[c].dtype.kind != "M"]
     if not arrow and all(isinstance(c, str) for c in df.columns):
         return df
     _check_str_collisions(df.columns)
     relabelled = df.copy(deep=False)
     for column in arrow:
-        relabelled[column] = pd.to_datetime(df[column])
+        relabelled[column] = _to_datetimes(df[column])
     relabelled.columns = [str(c) for c in df.columns]
     return relabelled
 
@@ -1604,9 +1604,7 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
 
     @staticmethod
     def _parse_dates(values: pd.Series, fmt: str | None) -> pd.Series:
-        if fmt is None:
-            return pd.to_datetime(values)
-        return pd.to_datetime(values, format=fmt)
+        return _to_datetimes(values, fmt)
 
     @staticmethod
     def _dates_to_numbers(dates: pd.Series, origin: str, unit: str) -> np.ndarray:
@@ -2187,8 +2185,15 @@ def _json_value(value: Any) -> Any:
 
 
 def _is_dates(values: pd.Series) -> bool:
-    """Whether a column's dtype holds dates: ``datetime64``, with a time zone, or pyarrow's."""
-    return getattr(values.dtype, "kind", "") == "M"
+    """Whether a column holds dates: ``datetime64`` (zoned too), pyarrow's, or periods."""
+    return getattr(values.dtype, "kind", "") == "M" or isinstance(values.dtype, pd.PeriodDtype)
+
+
+def _to_datetimes(values: pd.Series, fmt: str | None = None, errors: str = "raise") -> pd.Series:
+    """A date column as pandas' datetimes: text read with ``fmt``, periods at their start."""
+    if isinstance(values.dtype, pd.PeriodDtype):
+        return values.dt.to_timestamp()
+    return pd.to_datetime(values, format=fmt, errors=errors)
 
 
 def _dtype_kind(dtype: str) -> str:
@@ -5119,7 +5124,7 @@ class _DcrSpace:
         """Floats (dates in seconds), NaN where missing or not readable as the kind."""
         if kind[0] == "number":
             return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        dates = pd.to_datetime(values, format=kind[1], errors="coerce")
+        dates = _to_datetimes(values, kind[1], errors="coerce")
         if getattr(dates.dt, "tz", None) is not None:
             dates = dates.dt.tz_convert(None)
         return ((dates - pd.Timestamp(0)) / pd.Timedelta(1, "s")).to_numpy(
@@ -5373,7 +5378,7 @@ def _draw_distribution(ax: Any, real: pd.Series, synthetic: pd.Series) -> None:
         ax.tick_params(axis="x", labelrotation=45)
     else:
         if kind == "datetime":
-            both[column] = pd.to_datetime(both[column])
+            both[column] = _to_datetimes(both[column])
         sns.histplot(
             both,
             x=column,

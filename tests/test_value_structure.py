@@ -464,3 +464,31 @@ def test_evaluate_reads_pyarrow_dates():
     # The "synthetic" rows are the holdout: no copy of a real row, all nearest the holdout.
     assert 0.5 < report.quality <= 1 and report.privacy["exact_copy_share"] == 0.0
     assert report.privacy["dcr_overfitting_protection"] == 1.0
+
+
+def test_periods_are_dates_and_come_back_as_periods():
+    n = 144
+    months = pd.period_range("2010-01", periods=n, freq="M")  # one row a month: not an ID
+    quarters = pd.Series(pd.period_range("2010Q1", periods=48, freq="Q"))
+    df = pd.DataFrame(
+        {
+            "month": months,
+            "quarter": quarters.sample(n, replace=True, random_state=0).to_numpy(),
+            "hour": pd.period_range("2020-01-01 00:00", periods=n, freq="h"),
+            "passengers": 100 + np.arange(n),
+        }
+    )
+    df.loc[3, "quarter"] = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no column left out
+        transformer = structure().fit(df)
+    assert [transformer.spec(c).kind for c in ("month", "quarter", "hour")] == ["datetime"] * 3
+    pd.testing.assert_frame_equal(
+        transformer.inverse_transform(transformer.transform(df)), df, check_exact=True
+    )
+    x = np.random.default_rng(1).uniform(-1, 1, (300, transformer.output_dim))
+    decoded = transformer.inverse_transform(x)
+    assert (decoded.dtypes == df.dtypes).all()
+    assert decoded["month"].between(months[0], months[-1]).all()
+    report = dgu.evaluate(df.iloc[::2], decoded, holdout=df.iloc[1::2])
+    assert 0 < report.quality <= 1 and report.privacy["exact_copy_share"] == 0.0
