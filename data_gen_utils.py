@@ -893,17 +893,21 @@ def _for_sdmetrics(df: pd.DataFrame) -> pd.DataFrame:
 
     SDMetrics' metadata names columns with strings, and it reads dates from
     pandas' ``datetime64`` only: its reports and metrics get tables with ``str``
-    column labels and pyarrow's timestamps as ``datetime64``.
+    column labels, and pyarrow's timestamps and periods as ``datetime64``.
 
     Raises:
         SchemaError: two labels are the same once written as text.
     """
-    arrow = [c for c in df.columns if _is_dates(df[c]) and df[c].dtype.kind != "M"]
-    if not arrow and all(isinstance(c, str) for c in df.columns):
+    other_dates = [
+        c
+        for c in df.columns
+        if _is_dates(df[c]) and not pd.api.types.is_datetime64_any_dtype(df[c])
+    ]
+    if not other_dates and all(isinstance(c, str) for c in df.columns):
         return df
     _check_str_collisions(df.columns)
     relabelled = df.copy(deep=False)
-    for column in arrow:
+    for column in other_dates:
         relabelled[column] = _to_datetimes(df[column])
     relabelled.columns = [str(c) for c in df.columns]
     return relabelled
