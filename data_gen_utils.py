@@ -1942,9 +1942,9 @@ def _decimals(present: np.ndarray) -> int | None:
 
 
 _MAX_DIGITS = 15
+"""Most significant digits a column's precision may have (R writes 15)."""
 _DATE_UNITS = ("D", "h", "min", "s", "ms", "us", "ns")
 """A date column's units (``ColumnSpec.unit``), coarsest first, by pandas' names."""
-"""Most significant digits a column's precision may have (R writes 15)."""
 
 
 def _round_digits(numbers: np.ndarray, digits: int) -> np.ndarray:
