@@ -935,6 +935,12 @@ def _check_storable(values: pd.Series) -> None:
             f"column {name!r} holds durations, which cannot be modelled as they are: "
             f"convert them to numbers, e.g. df[{name!r}] = df[{name!r}].dt.total_seconds()"
         )
+    if isinstance(values.dtype, pd.ArrowDtype) and str(values.dtype).startswith("decimal"):
+        raise SchemaError(
+            f"column {name!r} holds decimals ({values.dtype}), which a model cannot give "
+            f"back as they are: convert them to floats, e.g. df[{name!r}] = "
+            f"df[{name!r}].astype(float)"
+        )
     if not pd.api.types.is_object_dtype(values):
         return
     present = values.dropna()
@@ -2032,8 +2038,9 @@ def _numbers_to_dates(numbers: np.ndarray, spec: ColumnSpec) -> pd.Series:
     """
     origin, dtype = pd.Timestamp(spec.origin), pd.api.types.pandas_dtype(spec.dtype)
     resolution, zone = "ns", None  # dates written as strings are parsed to nanoseconds
-    if isinstance(dtype, pd.ArrowDtype):
-        resolution, zone = dtype.pyarrow_dtype.unit, dtype.pyarrow_dtype.tz
+    if isinstance(dtype, pd.ArrowDtype):  # date32 and date64 have neither: whole days
+        arrow = dtype.pyarrow_dtype
+        resolution, zone = getattr(arrow, "unit", "s"), getattr(arrow, "tz", None)
     elif isinstance(dtype, pd.DatetimeTZDtype):
         resolution, zone = dtype.unit, dtype.tz
     elif dtype.kind == "M":

@@ -492,3 +492,48 @@ def test_periods_are_dates_and_come_back_as_periods():
     assert decoded["month"].between(months[0], months[-1]).all()
     report = dgu.evaluate(df.iloc[::2], decoded, holdout=df.iloc[1::2])
     assert 0 < report.quality <= 1 and report.privacy["exact_copy_share"] == 0.0
+
+
+def test_pyarrow_days_are_dates_and_come_back_as_days():
+    import pyarrow as pa
+
+    days = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(0, 300, 3), unit="D")
+    df = pd.DataFrame(
+        {
+            "day": pd.array([d.date() for d in days], dtype=pd.ArrowDtype(pa.date32())),
+            "x": np.round(np.random.default_rng(0).normal(size=len(days)), 1),
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # not left out as an ID
+        transformer = structure().fit(df)
+    assert (transformer.spec("day").kind, transformer.spec("day").unit) == ("datetime", "D")
+    pd.testing.assert_frame_equal(
+        transformer.inverse_transform(transformer.transform(df)), df, check_exact=True
+    )
+    rows = dgu.TabularGAN(nb_epochs=2, validation_size=0.0, verbose=0, seed=0).fit(df).sample(50)
+    assert str(rows["day"].dtype) == "date32[day][pyarrow]"
+
+
+def test_pyarrow_decimals_are_refused_with_the_conversion():
+    import decimal
+
+    import pyarrow as pa
+
+    values = [decimal.Decimal(f"{v:.2f}") for v in np.linspace(-2, 2, 40)]
+    df = pd.DataFrame(
+        {"price": pd.array(values, dtype=pd.ArrowDtype(pa.decimal128(10, 2))), "x": range(40)}
+    )
+    message = (
+        r"column 'price' holds decimals \(decimal128\(10, 2\)\[pyarrow\]\).*"
+        r"df\['price'\] = df\['price'\]\.astype\(float\)"
+    )
+    for call in (
+        lambda: dgu.TabularTransformer().fit(df),
+        lambda: dgu.TabularGAN(nb_epochs=1).fit(df),
+        lambda: dgu.evaluate(df, df),
+    ):
+        with pytest.raises(dgu.SchemaError, match=message):
+            call()
+    converted = df.assign(price=df["price"].astype(float))  # the advice works
+    assert structure().fit(converted).spec("price").decimals == 2
