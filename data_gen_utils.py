@@ -5138,9 +5138,8 @@ class _DcrSpace:
         dates = _to_datetimes(values, kind[1], errors="coerce")
         if getattr(dates.dt, "tz", None) is not None:
             dates = dates.dt.tz_convert(None)
-        return ((dates - pd.Timestamp(0)) / pd.Timedelta(1, "s")).to_numpy(
-            dtype=float, na_value=np.nan
-        )
+        stamps = dates.to_numpy()  # in the dates' own resolution: years past 2262 too
+        return (stamps - np.datetime64(0, "s")) / np.timedelta64(1, "s")
 
     def encode(self, df: pd.DataFrame) -> np.ndarray:
         """The rows of ``df`` (which has the fitted table's columns) as vectors.
