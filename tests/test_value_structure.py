@@ -1,10 +1,12 @@
 """Each numeric column's value structure: precision, atoms and bounds (issue 14)."""
 
+import decimal
 import json
 import warnings
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -421,8 +423,6 @@ def test_a_date_spec_with_an_unknown_unit_is_refused(unit):
 
 def arrow_table(n=150, seed=0):
     """pyarrow's timestamps (with and without a time zone) and floats, a sparse float."""
-    import pyarrow as pa
-
     rng = np.random.default_rng(seed)
     minutes = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 3000, n), unit="min")
     hours = pd.Timestamp("2024-01-01", tz="Europe/Paris") + pd.to_timedelta(
@@ -498,8 +498,6 @@ def test_periods_are_dates_and_come_back_as_periods():
 
 
 def test_pyarrow_days_are_dates_and_come_back_as_days():
-    import pyarrow as pa
-
     days = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(0, 300, 3), unit="D")
     df = pd.DataFrame(
         {
@@ -519,10 +517,6 @@ def test_pyarrow_days_are_dates_and_come_back_as_days():
 
 
 def test_pyarrow_decimals_are_refused_with_the_conversion():
-    import decimal
-
-    import pyarrow as pa
-
     values = [decimal.Decimal(f"{v:.2f}") for v in np.linspace(-2, 2, 40)]
     df = pd.DataFrame(
         {"price": pd.array(values, dtype=pd.ArrowDtype(pa.decimal128(10, 2))), "x": range(40)}
