@@ -110,6 +110,7 @@ __all__ = [
     "ProtectionWarning",
     "ReadWarning",
     "Report",
+    "RowsLeftOutWarning",
     "SchemaError",
     "TabularGAN",
     "TabularTransformer",
@@ -263,6 +264,10 @@ class ProtectionWarning(UserWarning):
 
 class ConstantColumnWarning(UserWarning):
     """A column holds a single value: it is kept and reproduced as it is."""
+
+
+class RowsLeftOutWarning(UserWarning):
+    """Some rows are left out of a measure; the message says how many and why."""
 
 
 # ---------------------------------------------------------------------------
@@ -706,7 +711,9 @@ def infer_schema(df: pd.DataFrame, max_categories: int = 1000) -> dict[str | int
 
     Numbers are ``"integer"`` when every value is whole, else ``"continuous"``;
     ``True``/``False`` are ``"boolean"``; dates (``datetime64`` or strings in one
-    date format) are ``"datetime"``; other values are ``"categorical"``. A column
+    date format) are ``"datetime"``; durations (``timedelta64``, pyarrow's
+    ``duration``) are ``"integer"``, counted in their coarsest whole unit
+    (``ColumnSpec.unit``); other values are ``"categorical"``. A column
     that cannot be modelled is left out, with a ``ColumnsLeftOutWarning`` that
     says why: text whose values mostly occur once (IDs, names, free text: more
     than half its rows hold a value no other row has), which would make each
@@ -763,6 +770,8 @@ def _infer_kind(values: pd.Series, max_categories: int) -> tuple[str | None, str
         return "boolean", ""
     if _is_dates(values):
         return "datetime", ""
+    if _is_durations(values):
+        return "integer", ""
     if pd.api.types.is_numeric_dtype(values):
         _check_finite(values)
         numbers = present.to_numpy(dtype=float)
@@ -893,7 +902,8 @@ def _for_sdmetrics(df: pd.DataFrame) -> pd.DataFrame:
 
     SDMetrics' metadata names columns with strings, and it reads dates from
     pandas' ``datetime64`` only: its reports and metrics get tables with ``str``
-    column labels, and pyarrow's timestamps and periods as ``datetime64``.
+    column labels, pyarrow's timestamps and periods as ``datetime64``, and
+    durations as numbers of seconds.
 
     Raises:
         SchemaError: two labels are the same once written as text.
@@ -903,12 +913,15 @@ def _for_sdmetrics(df: pd.DataFrame) -> pd.DataFrame:
         for c in df.columns
         if _is_dates(df[c]) and not pd.api.types.is_datetime64_any_dtype(df[c])
     ]
-    if not other_dates and all(isinstance(c, str) for c in df.columns):
+    durations = [c for c in df.columns if _is_durations(df[c])]
+    if not other_dates and not durations and all(isinstance(c, str) for c in df.columns):
         return df
     _check_str_collisions(df.columns)
     relabelled = df.copy(deep=False)
     for column in other_dates:
         relabelled[column] = _to_datetimes(df[column])
+    for column in durations:  # numbers for SDMetrics: seconds
+        relabelled[column] = _durations_to_numbers(df[column], "s")
     relabelled.columns = [str(c) for c in df.columns]
     return relabelled
 
@@ -920,8 +933,9 @@ _STORABLE = (str, bool, int, float, np.bool_, np.integer, np.floating)
 def _check_storable(values: pd.Series) -> None:
     """Refuse values that cannot be modelled and saved, saying how to convert them.
 
-    Complex numbers would lose their imaginary part, durations and objects such as
-    ``Decimal``, ``datetime.date`` or lists have no JSON form for a saved model.
+    Complex numbers would lose their imaginary part, and objects such as
+    ``Decimal``, ``datetime.date``, ``Timedelta`` or lists have no JSON form for a
+    saved model (a ``timedelta64`` column of durations is modelled).
     """
     name = _label(values.name)
     if pd.api.types.is_complex_dtype(values):
@@ -929,11 +943,6 @@ def _check_storable(values: pd.Series) -> None:
             f"column {name!r} holds complex numbers, which cannot be modelled: split it "
             f"into two columns, e.g. df['{name}_real'] = np.real(df[{name!r}]) and "
             f"df['{name}_imag'] = np.imag(df[{name!r}])"
-        )
-    if pd.api.types.is_timedelta64_dtype(values):
-        raise SchemaError(
-            f"column {name!r} holds durations, which cannot be modelled as they are: "
-            f"convert them to numbers, e.g. df[{name!r}] = df[{name!r}].dt.total_seconds()"
         )
     if isinstance(values.dtype, pd.ArrowDtype) and str(values.dtype).startswith("decimal"):
         raise SchemaError(
@@ -952,8 +961,8 @@ def _check_storable(values: pd.Series) -> None:
         "date": f"pd.to_datetime(df[{name!r}])",
         "datetime": f"pd.to_datetime(df[{name!r}]) (or .astype(str) after the year 2262)",
         "Decimal": f"df[{name!r}].astype(float)",
-        "Timedelta": f"pd.to_timedelta(df[{name!r}]).dt.total_seconds()",
-        "timedelta": f"pd.to_timedelta(df[{name!r}]).dt.total_seconds()",
+        "Timedelta": f"pd.to_timedelta(df[{name!r}])",
+        "timedelta": f"pd.to_timedelta(df[{name!r}])",
     }.get(kind, f"df[{name!r}].astype(str)")
     raise SchemaError(
         f"column {name!r} holds {kind} values ({example!r}, ...), which a model cannot "
@@ -1026,7 +1035,10 @@ class ColumnSpec:
         origin: datetime: the earliest date, in ISO format.
         unit: datetime: the coarsest unit in which its dates are whole (``"D"``:
             midnights; then ``"h"``, ``"min"``, ``"s"``, ``"ms"``, ``"us"`` or
-            ``"ns"`` after the origin); decoded dates are whole in it.
+            ``"ns"`` after the origin); decoded dates are whole in it. Numeric:
+            the column holds durations, and its numbers count this unit (the
+            coarsest of the same units in which every duration is whole);
+            ``None``: plain numbers.
         modes: mode-specific normalisation: ``{"weights", "means", "stds"}`` lists.
         levels: a ``category`` dtype's categories, in order, used or not.
         ordered: a ``category`` dtype is ordered.
@@ -1127,8 +1139,8 @@ class ColumnSpec:
 
         A categorical column has ``categories``; a numeric or date column has
         ``missing``, ``min``, ``max`` and ``fill``, a date column ``format``,
-        ``origin`` and ``unit`` too; ``log``, ``modes``, ``decimals`` and
-        ``atoms`` (with ``other``) only when used.
+        ``origin`` and ``unit`` too; ``log``, ``modes``, ``decimals``, a
+        duration's ``unit`` and ``atoms`` (with ``other``) only when used.
         """
         state: dict[str, Any] = {"name": self.name, "kind": self.kind, "dtype": self.dtype}
         if self.categories is not None:
@@ -1138,6 +1150,8 @@ class ColumnSpec:
             return state
         if self.kind == "datetime":
             state.update(format=self.format, origin=self.origin, unit=self.unit)
+        elif self.unit is not None:  # durations
+            state["unit"] = self.unit
             if self.seasonal:
                 state["seasonal"] = True
             if self.years is not None:
@@ -1229,7 +1243,9 @@ class ColumnSpec:
         ):
             bad.append("years")
         decimals = state.get("decimals")
-        if kind == "datetime" and state["unit"] not in _DATE_UNITS:
+        if (kind == "datetime" or state.get("unit") is not None) and (
+            state["unit"] not in _DATE_UNITS or kind not in ("datetime", "integer", "continuous")
+        ):
             bad.append("unit")
         if decimals is not None and not (
             isinstance(decimals, int) and not isinstance(decimals, bool) and 0 <= decimals <= 15
@@ -1451,6 +1467,12 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                 stacklevel=4,
             )
         if kind in ("categorical", "boolean"):
+            if _is_durations(values):
+                raise SchemaError(
+                    f"column {name!r} holds durations, which are modelled as numbers: "
+                    f"declare it 'integer' or 'continuous', or convert it to text first "
+                    f"(df[{name!r}] = df[{name!r}].astype(str))"
+                )
             if kind == "categorical" and present.nunique() > self.max_categories:
                 raise SchemaError(
                     f"column {name!r} has {present.nunique()} categories, more than "
@@ -1481,7 +1503,9 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                 if self.atom_share is not None and last - first + 1 <= 1 / self.atom_share:
                     structure["years"] = list(range(first, last + 1))
         else:
-            numbers = self._numbers(values, kind)
+            if _is_durations(values):
+                dates = {"unit": _duration_unit(values)}
+            numbers = self._numbers(values, kind, dates.get("unit"))
             _check_scalable(values, numbers)
             structure = self._fit_structure(numbers[~np.isnan(numbers)], kind, dtype)
             log = self._wants_log(name, numbers)
@@ -1580,7 +1604,10 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
         }
 
     @staticmethod
-    def _numbers(values: pd.Series, kind: str) -> np.ndarray:
+    def _numbers(values: pd.Series, kind: str, unit: str | None = None) -> np.ndarray:
+        """A numeric column's numbers: floats, or a duration's count of ``unit``s."""
+        if unit is not None or _is_durations(values):
+            return _durations_to_numbers(values, unit)
         if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
             _check_stray_strings(values)
             try:
@@ -1751,7 +1778,7 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                 dates = self._parse_dates(values, spec.format)
                 numbers = self._dates_to_numbers(dates, spec.origin, spec.unit)
             else:
-                numbers = self._numbers(values, spec.kind)
+                numbers = self._numbers(values, spec.kind, spec.unit)
             raw = numbers
             numbers = _shifted(numbers, spec, shift)
             if spec.log:
@@ -2014,13 +2041,81 @@ def _date_unit(present: pd.Series) -> str:
     """
     if (present == present.dt.normalize()).all():
         return "D"
-    after = (present - present.min()).to_numpy()
-    resolution = np.datetime_data(after.dtype)[0]
-    ticks = after.astype(np.int64)
-    for unit in _DATE_UNITS[1 : _DATE_UNITS.index(resolution)]:
+    return _whole_unit((present - present.min()).to_numpy(), "h")
+
+
+def _whole_unit(spans: np.ndarray, coarsest: str) -> str:
+    """The coarsest of ``_DATE_UNITS`` from ``coarsest`` on in which every span is whole.
+
+    ``spans``: ``timedelta64`` values without ``NaT``; their own resolution when
+    no coarser unit divides them all.
+    """
+    resolution = np.datetime_data(spans.dtype)[0]
+    ticks = spans.astype(np.int64)
+    for unit in _DATE_UNITS[_DATE_UNITS.index(coarsest) : _DATE_UNITS.index(resolution)]:
         if not np.any(ticks % _date_step(unit, resolution).astype(np.int64)):
             return unit
     return resolution
+
+
+def _is_durations(values: pd.Series) -> bool:
+    """Whether a column holds durations: ``timedelta64`` or pyarrow's ``duration``."""
+    return getattr(values.dtype, "kind", "") == "m"
+
+
+def _spans(values: pd.Series) -> np.ndarray:
+    """A duration column as numpy ``timedelta64`` in its own resolution (``NaT`` if missing)."""
+    if isinstance(values.dtype, pd.ArrowDtype):
+        unit = values.dtype.pyarrow_dtype.unit
+        return values.to_numpy(dtype=f"timedelta64[{unit}]", na_value=np.timedelta64("NaT"))
+    return values.to_numpy()
+
+
+def _duration_unit(values: pd.Series) -> str:
+    """The coarsest unit in which a column's durations are whole (``ColumnSpec.unit``)."""
+    spans = _spans(values)
+    return _whole_unit(spans[~np.isnat(spans)], "D")
+
+
+def _durations_to_numbers(values: pd.Series, unit: str | None) -> np.ndarray:
+    """A duration column's numbers: counts of ``unit`` (NaN where missing).
+
+    Raises:
+        SchemaError: the column holds durations where the transformer was fitted
+            on numbers (``unit`` is ``None``), or numbers where it was fitted on
+            durations.
+    """
+    name = _label(values.name)
+    if unit is None:
+        raise SchemaError(
+            f"column {name!r} holds durations, but the model was fitted on numbers: convert "
+            f"them as the training table's were, e.g. df[{name!r}].dt.total_seconds()"
+        )
+    if not _is_durations(values):
+        raise SchemaError(
+            f"column {name!r} holds {values.dtype} values, but the model was fitted on "
+            f"durations: convert them, e.g. df[{name!r}] = pd.to_timedelta(df[{name!r}])"
+        )
+    spans = _spans(values)
+    resolution = np.datetime_data(spans.dtype)[0]
+    if _DATE_UNITS.index(unit) > _DATE_UNITS.index(resolution):  # finer than these values
+        spans, resolution = spans.astype(f"timedelta64[{unit}]"), unit
+    return spans / _date_step(unit, resolution)
+
+
+def _numbers_to_durations(numbers: np.ndarray, spec: ColumnSpec) -> Any:
+    """A duration column from its counts of ``spec.unit``, in its training dtype."""
+    dtype = pd.api.types.pandas_dtype(spec.dtype)
+    if isinstance(dtype, pd.ArrowDtype):
+        resolution = dtype.pyarrow_dtype.unit
+    else:
+        resolution = np.datetime_data(dtype)[0]
+    missing = np.isnan(numbers)
+    ticks = _date_step(spec.unit, resolution).astype(np.float64)
+    counts = np.rint(np.where(missing, 0.0, numbers) * ticks).astype(np.int64)
+    spans = counts.astype(f"timedelta64[{resolution}]")
+    spans[missing] = np.timedelta64("NaT")
+    return pd.array(spans, dtype=dtype)
 
 
 def _date_step(unit: str, resolution: str) -> np.timedelta64:
@@ -2222,6 +2317,8 @@ def _restore_dtype(values: np.ndarray, spec: ColumnSpec) -> Any:
     ``Float64``) hold missing values as ``<NA>``; a ``category`` dtype gets back its
     categories, used or not, and its order.
     """
+    if spec.unit is not None:  # numbers of a duration's unit (datetime is decoded apart)
+        return _numbers_to_durations(values, spec)
     if spec.kind == "continuous" and _dtype_kind(spec.dtype) in ("i", "u"):
         return values.astype(float)  # the user asked for continuous values
     if spec.levels is not None:
@@ -3828,7 +3925,8 @@ def _independent_columns(
             if spec.unit == "D":
                 variables[spec.name].append((True, dates.dt.dayofweek.astype(str)))
         else:
-            variables[spec.name] = [(False, pd.to_numeric(values).astype(float))]
+            numbers = transformer._numbers(values, spec.kind, spec.unit)
+            variables[spec.name] = [(False, pd.Series(numbers, index=table.index))]
     tests: dict[str | int, list[float]] = {name: [] for name in variables}
     for first, second in itertools.combinations(variables, 2):  # each pair tested once
         p_values = [
@@ -4671,26 +4769,50 @@ def _common_columns(
 
 
 def _family(values: pd.Series) -> str:
-    """What a column holds, to compare two tables: numbers, booleans, dates or other."""
+    """What a column holds, to compare two tables: numbers, booleans, dates, durations or other."""
     if pd.api.types.is_bool_dtype(values):
         return "booleans"
     if pd.api.types.is_numeric_dtype(values):
         return "numbers"
     if _is_dates(values):
         return "dates"
+    if _is_durations(values):
+        return "durations"
     return "other"
+
+
+def _durations_as_numbers(real: pd.DataFrame, *others: pd.DataFrame) -> list[pd.DataFrame]:
+    """The tables with each of ``real``'s duration columns as numbers, for measures and plots.
+
+    Each counts the coarsest unit in which the real durations are whole (minutes,
+    days, ...), in every table. Tables without durations are not copied.
+    """
+    units = {c: _duration_unit(real[c]) for c in real.columns if _is_durations(real[c])}
+    tables = [real, *others]
+    if not units:
+        return tables
+    converted = []
+    for table in tables:
+        table = table.copy(deep=False)
+        for column, unit in units.items():
+            if column in table.columns and _is_durations(table[column]):
+                table[column] = _durations_to_numbers(table[column], unit)
+        converted.append(table)
+    return converted
 
 
 def _common_numeric_columns(
     real: pd.DataFrame, synthetic: pd.DataFrame, columns: Sequence[str | int] | None
-) -> list[str]:
+) -> tuple[list[str], pd.DataFrame, pd.DataFrame]:
+    """The numeric columns to compare, and both tables with durations as numbers."""
     explicit = columns is not None
     columns = _common_columns(real, synthetic, columns)
+    real, synthetic = _durations_as_numbers(real, synthetic)
     if not explicit:
         columns = [c for c in numeric_columns(real) if c in columns]
     if not columns:
         raise SchemaError("the tables have no numeric column to compare")
-    return columns
+    return columns, real, synthetic
 
 
 def compare_stats(
@@ -4701,7 +4823,7 @@ def compare_stats(
     Returns:
         One row per column; columns ``(statistic, "real" | "synthetic")``.
     """
-    columns = _common_numeric_columns(real, synthetic, columns)
+    columns, real, synthetic = _common_numeric_columns(real, synthetic, columns)
     parts = {"real": real[columns].describe().T, "synthetic": synthetic[columns].describe().T}
     table = pd.concat(parts, axis=1).swaplevel(axis=1)
     stats = list(parts["real"].columns)
@@ -4719,7 +4841,7 @@ def ks_test(
     """
     from scipy import stats
 
-    columns = _common_numeric_columns(real, synthetic, columns)
+    columns, real, synthetic = _common_numeric_columns(real, synthetic, columns)
     rows = {}
     for column in columns:
         result = stats.ks_2samp(real[column].dropna(), synthetic[column].dropna())
@@ -4873,13 +4995,15 @@ def evaluate(
             f"evaluate needs at least 5 rows in each table (its detection test is a 5-fold "
             f"cross-validation); got {small}: sample more rows"
         )
-    if target is not None and target not in real.columns:
-        raise SchemaError(
-            f"target '{target}' is not a column; the columns are {list(real.columns)}"
-        )
+    if target is not None:
+        _check_target(real, target)
     if target is not None and holdout is None:
         raise DataGenError("target= needs holdout=: real rows the synthesizer never saw")
     synthetic = synthetic[list(real.columns)]
+    if holdout is None:
+        real, synthetic = _durations_as_numbers(real, synthetic)
+    else:
+        real, synthetic, holdout = _durations_as_numbers(real, synthetic, holdout)
     notes: list[str] = []
     real_s, synthetic_s = (
         _rows(t, max_rows, seed, notes, name)
@@ -5124,7 +5248,9 @@ class _DcrSpace:
         """``("date", format)``, ``("number", None)`` or ``("category", None)``."""
         if _is_dates(values):
             return "date", None
-        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        if _is_durations(values) or (
+            pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+        ):
             return "number", None
         present = values.dropna()
         fmt = None if present.empty else _date_format(present)
@@ -5132,7 +5258,9 @@ class _DcrSpace:
 
     @staticmethod
     def _numbers(values: pd.Series, kind: tuple[str, str | None]) -> np.ndarray:
-        """Floats (dates in seconds), NaN where missing or not readable as the kind."""
+        """Floats (dates, durations in seconds), NaN where missing or not readable as the kind."""
+        if kind[0] == "number" and _is_durations(values):
+            return _durations_to_numbers(values, "s")
         if kind[0] == "number":
             return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         dates = _to_datetimes(values, kind[1], errors="coerce")
@@ -5220,18 +5348,31 @@ def ml_efficacy(
     """Train on synthetic / test on real holdout (TSTR), next to train on real (TRTR).
 
     A random forest (200 trees), which suits small tables; accuracy for a
-    categorical target, R² for a numeric one. The features are encoded as
-    ``_DcrSpace`` does, fitted on the real rows.
+    categorical target, R² for a numeric one (durations are numbers). The
+    features are encoded as ``_DcrSpace`` does, fitted on the real rows. Rows
+    whose numeric target is missing are left out of each table, with a
+    ``RowsLeftOutWarning`` (a missing category is a class of its own).
+
+    Raises:
+        ColumnMismatchError: the tables' columns differ.
+        SchemaError: ``target`` is not a column.
+        InvalidDataError: a table has no row with a known target.
     """
     from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
     from sklearn.metrics import accuracy_score, r2_score
 
-    features = [c for c in real.columns if c != target]
-    space = _DcrSpace(real[features])
-    real_x, synthetic_x, holdout_x = (space.encode(t[features]) for t in (real, synthetic, holdout))
+    _common_columns(real, synthetic, None)
+    _common_columns(real, holdout, None)
+    _check_target(real, target)
+    real, synthetic, holdout = _durations_as_numbers(real, synthetic, holdout)
     numeric = pd.api.types.is_numeric_dtype(real[target]) and not pd.api.types.is_bool_dtype(
         real[target]
     )
+    if numeric:
+        real, synthetic, holdout = _known_target(target, real, synthetic, holdout)
+    features = [c for c in real.columns if c != target]
+    space = _DcrSpace(real[features])
+    real_x, synthetic_x, holdout_x = (space.encode(t[features]) for t in (real, synthetic, holdout))
     scores = {}
     for name, x, y in (("TSTR", synthetic_x, synthetic[target]), ("TRTR", real_x, real[target])):
         if numeric:
@@ -5244,6 +5385,38 @@ def ml_efficacy(
     frame = pd.DataFrame({"score": scores})
     frame.attrs["metric"] = "r2" if numeric else "accuracy"
     return frame
+
+
+def _check_target(real: pd.DataFrame, target: Any) -> None:
+    if target not in real.columns:
+        raise SchemaError(
+            f"target '{target}' is not a column; the columns are {list(real.columns)}"
+        )
+
+
+def _known_target(target: Any, *tables: pd.DataFrame) -> list[pd.DataFrame]:
+    """The tables' rows whose target is known, with a ``RowsLeftOutWarning`` when some are not.
+
+    Raises:
+        InvalidDataError: a table has no such row.
+    """
+    named = dict(zip(("real", "synthetic", "holdout"), tables, strict=True))
+    missing = {name: int(t[target].isna().sum()) for name, t in named.items()}
+    if not any(missing.values()):
+        return list(tables)
+    empty = [name for name, t in named.items() if missing[name] == len(t)]
+    if empty:
+        raise InvalidDataError(
+            f"target '{target}' is missing in every row of the {' and '.join(empty)} table: "
+            "choose a target with known values"
+        )
+    counts = ", ".join(f"{missing[name]} of {len(t)} {name}" for name, t in named.items())
+    warnings.warn(
+        f"rows whose target '{target}' is missing are left out of TSTR/TRTR ({counts} rows)",
+        RowsLeftOutWarning,
+        stacklevel=3,
+    )
+    return [t[t[target].notna()] for t in tables]
 
 
 def _privacy(
@@ -5307,6 +5480,7 @@ def validity(real: pd.DataFrame, synthetic: pd.DataFrame) -> pd.DataFrame:
 
     Missing values count as valid where the real column has missing values too.
     """
+    real, synthetic = _durations_as_numbers(real, synthetic)
     shares = {}
     for column in real.columns:
         values, reference = synthetic[column], real[column]
@@ -5351,6 +5525,7 @@ def plot_distributions(
     import matplotlib.pyplot as plt
 
     columns = _common_columns(real, synthetic, columns)
+    real, synthetic = _durations_as_numbers(real, synthetic)
     real, synthetic = _rows(real, max_rows, seed), _rows(synthetic, max_rows, seed)
     nrows = math.ceil(len(columns) / ncols)
     width = min(ncols, len(columns))
@@ -5468,7 +5643,7 @@ def plot_correlations(
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    columns = _common_numeric_columns(real, synthetic, columns)
+    columns, real, synthetic = _common_numeric_columns(real, synthetic, columns)
     corr_real, corr_synthetic = real[columns].corr(), synthetic[columns].corr()
     panels = {
         "real": corr_real,
@@ -5500,7 +5675,7 @@ def plot_pairs(
     """
     import seaborn as sns
 
-    columns = _common_numeric_columns(real, synthetic, columns)
+    columns, real, synthetic = _common_numeric_columns(real, synthetic, columns)
     both = pd.concat(
         [
             _rows(real[columns], max_rows, seed).assign(table="real"),
@@ -5539,7 +5714,8 @@ def plot_boxes(
 
     if by not in real.columns or by not in synthetic.columns:
         raise ColumnMismatchError(f"by='{by}' is not a column of both tables")
-    columns = [c for c in _common_numeric_columns(real, synthetic, columns) if c != by]
+    columns, real, synthetic = _common_numeric_columns(real, synthetic, columns)
+    columns = [c for c in columns if c != by]
     real, synthetic = _rows(real, max_rows, seed), _rows(synthetic, max_rows, seed)
     both = pd.concat(
         [real.assign(table="real"), synthetic.assign(table="synthetic")], ignore_index=True
@@ -5626,6 +5802,7 @@ def plot_report(
         ``{name: Figure}``.
     """
     _common_columns(real, synthetic, None)
+    real, synthetic = _durations_as_numbers(real, synthetic)
     has_numbers = bool(numeric_columns(real))
 
     def where(name: str) -> Path | None:

@@ -179,6 +179,36 @@ def test_mixed_tables_with_missing_values():
     assert (report.validity["share"] > 0.9).all()
 
 
+def test_a_numeric_target_with_missing_values_scores_the_rows_where_it_is_known():
+    rng = np.random.default_rng(0)
+    tables = []
+    for n in (60, 50, 40):
+        x = rng.normal(size=n)
+        tables.append(pd.DataFrame({"x": x, "y": 2 * x + rng.normal(0, 0.1, n)}))
+    real, synthetic, holdout = tables
+    real.loc[[1, 2], "y"] = np.nan
+    synthetic.loc[7, "y"] = np.nan
+    expected = r"target 'y' is missing are left out of TSTR/TRTR \(2 of 60 real, 1 of 50 synthetic"
+    with pytest.warns(dgu.RowsLeftOutWarning, match=expected):
+        scores = dgu.ml_efficacy(real, synthetic, holdout, "y")
+    assert (scores["score"] > 0.9).all()  # y is known from x on the rows left
+    with pytest.warns(dgu.RowsLeftOutWarning, match=expected):
+        report = dgu.evaluate(real, synthetic, holdout=holdout, target="y")
+    pd.testing.assert_frame_equal(report.ml_efficacy, scores)
+    with pytest.raises(
+        dgu.InvalidDataError, match="target 'y' is missing in every row of the holdout table"
+    ):
+        dgu.ml_efficacy(real, synthetic, holdout.assign(y=np.nan), "y")
+
+
+def test_ml_efficacy_checks_its_tables_and_target(halves):
+    train, holdout = halves
+    with pytest.raises(dgu.SchemaError, match="target 'Battery' is not a column"):
+        dgu.ml_efficacy(train, holdout, holdout, "Battery")
+    with pytest.raises(dgu.ColumnMismatchError, match=r"only in real \['App'\]"):
+        dgu.ml_efficacy(train, holdout, holdout.drop(columns="App"), "Date")
+
+
 def _median_dcr(real, synthetic):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SDMetrics on tiny tables

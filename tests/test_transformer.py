@@ -459,7 +459,10 @@ def test_spec_looks_a_column_up_by_name(screentime):
     ("values", "message"),
     [
         ([1 + 2j, 3 - 1j, 0j], r"'v' holds complex numbers.*np\.imag\(df\['v'\]\)"),
-        (pd.to_timedelta([1, 2, 3], unit="h"), r"'v' holds durations.*dt\.total_seconds\(\)"),
+        (
+            pd.Series(list(pd.to_timedelta([1, 2, 3], unit="h")), dtype=object),
+            r"'v' holds Timedelta values.*df\['v'\] = pd\.to_timedelta\(df\['v'\]\)",
+        ),
         ([Decimal("1.5"), Decimal("2"), None], r"'v' holds Decimal values.*astype\(float\)"),
         ([dt.date(2024, 1, 1), dt.date(2024, 1, 2)], r"holds date values.*pd\.to_datetime"),
         (
@@ -492,6 +495,17 @@ def test_numbers_a_float_scaling_would_change_are_refused_at_fit(values, message
         dgu.TabularTransformer().fit(table)
     # The advice works: as categories, the values come back exactly.
     transformer = dgu.TabularTransformer(schema={"v": "categorical"}).fit(table)
+    pd.testing.assert_frame_equal(
+        transformer.inverse_transform(transformer.transform(table)), table
+    )
+
+
+def test_the_advice_for_durations_held_as_objects_works():
+    spans = pd.Series(list(pd.to_timedelta([90, 30, 45], unit="min")), dtype=object)
+    table = pd.DataFrame({"v": spans, "w": [1, 2, 3]})
+    table["v"] = pd.to_timedelta(table["v"])
+    transformer = dgu.TabularTransformer().fit(table)
+    assert (transformer.spec("v").kind, transformer.spec("v").unit) == ("integer", "min")
     pd.testing.assert_frame_equal(
         transformer.inverse_transform(transformer.transform(table)), table
     )

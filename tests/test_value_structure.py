@@ -534,3 +534,114 @@ def test_pyarrow_decimals_are_refused_with_the_conversion():
             call()
     converted = df.assign(price=df["price"].astype(float))  # the advice works
     assert structure().fit(converted).spec("price").decimals == 2
+
+
+# -- durations: numbers of their coarsest whole unit, given back as durations -------------
+
+
+def duration_table(n=120, seed=0):
+    """Durations of each unit and dtype, with missing values, next to a category."""
+    rng = np.random.default_rng(seed)
+    seconds = pd.Series(pd.to_timedelta(rng.integers(0, 3600, n), unit="s"))
+    seconds[3] = pd.NaT
+    arrow = pd.Series(pd.to_timedelta(rng.integers(0, 500, n), unit="s"))
+    arrow = arrow.astype(pd.ArrowDtype(pa.duration("s")))
+    arrow[5] = None
+    return pd.DataFrame(
+        {
+            "app": rng.choice(["a", "b", "c"], n),
+            "seconds": seconds,  # timedelta64[ns], whole seconds
+            "minutes": pd.to_timedelta(rng.integers(1, 90, n), unit="min").astype("m8[s]"),
+            "ms": pd.to_timedelta(rng.integers(0, 10**6, n), unit="ms"),
+            "days": pd.to_timedelta(rng.integers(0, 30, n), unit="D"),
+            "arrow": arrow,
+        }
+    )
+
+
+def test_durations_are_counted_in_their_coarsest_unit_and_come_back_exactly():
+    df = duration_table()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # none left out
+        assert set(dgu.infer_schema(df).values()) == {"categorical", "integer"}
+        transformer = structure().fit(df)
+    units = [transformer.spec(c).unit for c in ("seconds", "minutes", "ms", "days", "arrow")]
+    assert units == ["s", "min", "ms", "D", "s"]
+    minutes = transformer.spec("minutes")
+    assert (minutes.min, minutes.max) == (
+        df["minutes"].min().total_seconds() / 60,
+        df["minutes"].max().total_seconds() / 60,
+    )
+    pd.testing.assert_frame_equal(
+        transformer.inverse_transform(transformer.transform(df)), df, check_exact=True
+    )
+    reloaded = dgu.TabularTransformer.from_dict(json.loads(json.dumps(transformer.to_dict())))
+    pd.testing.assert_frame_equal(reloaded.inverse_transform(reloaded.transform(df)), df)
+    x = np.random.default_rng(1).uniform(-1, 1, (300, transformer.output_dim))
+    decoded = transformer.inverse_transform(x)
+    assert (decoded.dtypes == df.dtypes).all()
+    for column, unit in (("seconds", "s"), ("minutes", "min"), ("days", "D")):
+        present = decoded[column].dropna()
+        assert (present == present.dt.floor(unit)).all()
+        assert present.between(df[column].min(), df[column].max()).all()
+    assert decoded["arrow"].isna().any() and decoded["seconds"].isna().any()
+
+
+def test_gan_samples_durations_and_evaluate_measures_them():
+    df = duration_table()
+    gan = dgu.TabularGAN(nb_epochs=3, validation_size=0.0, verbose=0, seed=0).fit(df)
+    rows = gan.sample(80)
+    assert (rows.dtypes == df.dtypes).all()
+    minutes = rows["minutes"].dropna()
+    assert len(minutes) and (minutes == minutes.dt.floor("min")).all()
+    report = dgu.evaluate(df.iloc[:60], df.iloc[60:].copy(), holdout=df.iloc[60:], target="days")
+    # The "synthetic" rows are the holdout: no copy, nearer the holdout, in range.
+    assert report.privacy["exact_copy_share"] == 0.0
+    assert report.privacy["dcr_overfitting_protection"] == 1.0
+    assert report.ml_efficacy.attrs["metric"] == "r2"  # a duration is a number to predict
+    # Durations are numbers in the real column's unit: minutes here.
+    stats = dgu.compare_stats(df, df, columns=["minutes"])
+    assert stats.loc["minutes", ("mean", "real")] == pytest.approx(
+        df["minutes"].dt.total_seconds().mean() / 60
+    )
+    assert (dgu.validity(df, rows).loc[["seconds", "minutes", "days"], "share"] == 1.0).all()
+
+
+def test_durations_declared_categories_are_refused():
+    df = duration_table()
+    with pytest.raises(
+        dgu.SchemaError, match=r"'days' holds durations, which are modelled as numbers: declare"
+    ):
+        dgu.TabularTransformer(schema={"days": "categorical"}).fit(df)
+
+
+def test_durations_where_numbers_were_fitted_and_back_are_refused():
+    df = duration_table()[["app", "minutes"]]
+    fitted_on_spans = structure().fit(df)
+    numbers = df.assign(minutes=df["minutes"].dt.total_seconds())
+    with pytest.raises(
+        dgu.SchemaError,
+        match=r"'minutes' holds float64 values, but the model was fitted on durations: "
+        r"convert them, e.g. df\['minutes'\] = pd\.to_timedelta",
+    ):
+        fitted_on_spans.transform(numbers)
+    with pytest.raises(
+        dgu.SchemaError,
+        match=r"'minutes' holds durations, but the model was fitted on numbers: .*total_seconds",
+    ):
+        structure().fit(numbers).transform(df)
+    with pytest.raises(dgu.ColumnMismatchError, match=r"'minutes' \(timedelta64\[s\] in real"):
+        dgu.evaluate(df, numbers)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"unit": "fortnight"}, r"\['unit'\] \(unit: one of"),
+        ({"kind": "categorical", "categories": [1, 2]}, r"\['unit'\]"),
+    ],
+)
+def test_a_duration_spec_with_a_bad_unit_is_refused(change, message):
+    spec = structure().fit(duration_table()).spec("minutes").to_dict()
+    with pytest.raises(dgu.ModelFileError, match=message):
+        dgu.ColumnSpec.from_dict({**spec, **change})
