@@ -1117,6 +1117,11 @@ class ColumnSpec:
         """Whether the column is one-hot encoded (categorical or boolean)."""
         return self.categories is not None
 
+    @property
+    def is_duration(self) -> bool:
+        """Whether the column holds durations (numbers of ``unit``)."""
+        return self.kind != "datetime" and self.unit is not None
+
     def blocks(self) -> list[tuple[int, str]]:
         """This column's blocks of the transformed matrix: ``(width, "tanh" | "softmax")``."""
         if self.categories is not None:
@@ -1150,12 +1155,12 @@ class ColumnSpec:
             return state
         if self.kind == "datetime":
             state.update(format=self.format, origin=self.origin, unit=self.unit)
-        elif self.unit is not None:  # durations
-            state["unit"] = self.unit
             if self.seasonal:
                 state["seasonal"] = True
             if self.years is not None:
                 state["years"] = list(self.years)
+        elif self.is_duration:
+            state["unit"] = self.unit
         if self.log:
             state["log"] = True
         state.update(missing=self.missing, min=self.min, max=self.max, fill=self.fill)
@@ -2317,7 +2322,7 @@ def _restore_dtype(values: np.ndarray, spec: ColumnSpec) -> Any:
     ``Float64``) hold missing values as ``<NA>``; a ``category`` dtype gets back its
     categories, used or not, and its order.
     """
-    if spec.unit is not None:  # numbers of a duration's unit (datetime is decoded apart)
+    if spec.is_duration:
         return _numbers_to_durations(values, spec)
     if spec.kind == "continuous" and _dtype_kind(spec.dtype) in ("i", "u"):
         return values.astype(float)  # the user asked for continuous values
