@@ -344,6 +344,8 @@ _ISO_DATE = (
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"
 )
 _UTC_OFFSET = r"(Z|[+-]\d{2}(?::?\d{2})?)$"
+_PANDAS_DURATION = r"-?\d+ days? [+-]?\d{2}:\d{2}:\d{2}(?:\.\d+)?"
+"""A duration as pandas writes it (``0 days 00:04:16``, ``-1 days +23:59:59.5``)."""
 _PLAIN_NUMBER = r"-?\d+(?:\.\d+)?"
 _THOUSANDS = r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?"
 _DECIMAL_COMMA = r"-?\d+(?:,\d+)?"
@@ -368,6 +370,7 @@ def load_data(path: str | os.PathLike, **read_options: Any) -> pd.DataFrame:
     columns of ISO dates in one format (``2024-08-07``, ``2024-08-07 13:45:00``,
     ``2024-08-07T13:45:00.5``) become ``datetime64``; ISO timestamps that all carry a
     UTC offset become tz-aware, at that offset when they share one, else in UTC.
+    Durations as pandas writes them (``0 days 00:04:16``) become ``timedelta64``.
     Impossible dates (``2024-13-45``), mixed formats and other text stay text. A
     ``ReadWarning`` names the columns where text NA markers (``NA``, ``null``,
     ``None``...) were read as missing (counted in the first 100 000 rows), numbers
@@ -599,7 +602,7 @@ def _strings(values: Any) -> set[str]:
 def _text_column(
     values: pd.Series, notes: dict[str, dict[str, str]], numbers: bool
 ) -> pd.Series | None:
-    """A text column as dates when it holds ISO dates, else None; notes what stays text."""
+    """A text column as dates or durations when it holds them, else None; notes what stays text."""
     present = values.dropna()
     if values.dtype != object or present.empty:
         return None
@@ -611,6 +614,8 @@ def _text_column(
             return pd.to_datetime(values, format=fmt)
     if _all_match(present, _ISO_DATE):
         return _iso_timestamps(values, present, notes)
+    if _all_match(present, _PANDAS_DURATION):
+        return pd.to_timedelta(values)
     hint = _number_hint(present) if numbers else None
     if hint is not None:
         notes.setdefault(hint, {})[str(values.name)] = _examples(present)

@@ -257,6 +257,17 @@ def test_parquet_text_timestamps_with_an_offset_are_parsed(tmp_path):
     assert df["t"].isna().tolist() == [False, True]
 
 
+def test_durations_written_by_pandas_come_back_as_durations(tmp_path):
+    spans = pd.to_timedelta([256, 3600, None, 86400 * 3 + 0.5], unit="s")
+    table = pd.DataFrame({"t": spans, "n": [1, 2, 3, 4]})
+    path = dgu.save_csv(table, tmp_path / "t.csv")
+    assert "0 days 00:04:16" in path.read_text()  # pandas' own way of writing them
+    pd.testing.assert_frame_equal(load_quietly(path), table)
+    # Times of day and other text with colons stay text.
+    df = load_quietly(write(tmp_path, "t,n\n08:30:00,1\n1 day later,2\n", "other.csv"))
+    assert df["t"].tolist() == ["08:30:00", "1 day later"]
+
+
 # -- options ----------------------------------------------------------------------------------
 
 
