@@ -709,6 +709,8 @@ _DATE_FORMATS = (
     "%d/%m/%Y",
     "%m/%d/%Y",
 )
+_TIME_FORMATS = {"%H:%M:%S": r"\d{2}:\d{2}:\d{2}", "%H:%M": r"\d{2}:\d{2}"}
+"""Times of day as text, zero-padded as ``strftime`` writes them back: dates of one day."""
 
 
 def infer_schema(df: pd.DataFrame, max_categories: int = 1000) -> dict[str | int, str]:
@@ -716,9 +718,10 @@ def infer_schema(df: pd.DataFrame, max_categories: int = 1000) -> dict[str | int
 
     Numbers are ``"integer"`` when every value is whole, else ``"continuous"``;
     ``True``/``False`` are ``"boolean"``; dates (``datetime64`` or strings in one
-    date format) are ``"datetime"``; durations (``timedelta64``, pyarrow's
-    ``duration``) are ``"integer"``, counted in their coarsest whole unit
-    (``ColumnSpec.unit``); other values are ``"categorical"``. A column
+    date format, or times of day written ``08:30`` or ``08:30:15``) are
+    ``"datetime"``; durations (``timedelta64``, pyarrow's ``duration``) are
+    ``"integer"``, counted in their coarsest whole unit (``ColumnSpec.unit``);
+    other values are ``"categorical"``. A column
     that cannot be modelled is left out, with a ``ColumnsLeftOutWarning`` that
     says why: text whose values mostly occur once (IDs, names, free text: more
     than half its rows hold a value no other row has), which would make each
@@ -809,7 +812,11 @@ def numeric_columns(df: pd.DataFrame) -> list[str | int]:
 
 
 def _date_format(present: pd.Series) -> str | None:
-    """The one format all these strings are dates in, or None if they are not dates."""
+    """The one format all these strings are dates (or times of day) in, or None if they are not.
+
+    Times of day (``_TIME_FORMATS``) are dates of 1 January 1900 to pandas, and
+    so they are modelled, in their unit (minutes, seconds), and written back.
+    """
     if not all(isinstance(v, str) for v in present.iloc[:1000]):
         return None
     sample = present.iloc[:1000]
@@ -818,6 +825,11 @@ def _date_format(present: pd.Series) -> str | None:
     }
     for fmt, ok in parses.items():
         if ok.all() and pd.to_datetime(present, format=fmt, errors="coerce").notna().all():
+            return fmt
+    for fmt, pattern in _TIME_FORMATS.items():  # 08:30 (not 8:30, nor a score such as 2:1)
+        if _all_match(present, pattern) and (
+            pd.to_datetime(present, format=fmt, errors="coerce").notna().all()
+        ):
             return fmt
     any_format = np.logical_or.reduce([ok.to_numpy() for ok in parses.values()])
     if any_format.mean() >= 0.5:
@@ -966,6 +978,7 @@ def _check_storable(values: pd.Series) -> None:
         "date": f"pd.to_datetime(df[{name!r}])",
         "datetime": f"pd.to_datetime(df[{name!r}]) (or .astype(str) after the year 2262)",
         "Decimal": f"df[{name!r}].astype(float)",
+        "time": f"df[{name!r}].astype('string')",
         "Timedelta": f"pd.to_timedelta(df[{name!r}])",
         "timedelta": f"pd.to_timedelta(df[{name!r}])",
     }.get(kind, f"df[{name!r}].astype(str)")
@@ -1875,8 +1888,8 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             if spec.kind == "datetime":
                 dates = _numbers_to_dates(numbers, spec)
                 out[spec.name] = (
-                    dates.dt.strftime(spec.format).to_numpy(dtype=object)
-                    if spec.format
+                    _restore_dtype(dates.dt.strftime(spec.format).to_numpy(dtype=object), spec)
+                    if spec.format  # text: object, or pandas' string dtype
                     else dates.astype(spec.dtype).array  # its unit and time zone
                 )
             else:
@@ -5572,8 +5585,9 @@ def _draw_distribution(ax: Any, real: pd.Series, synthetic: pd.Series) -> None:
         sns.barplot(shares, x=column, y="share", hue="table", order=order, palette=palette, ax=ax)
         ax.tick_params(axis="x", labelrotation=45)
     else:
-        if kind == "datetime":
-            both[column] = _to_datetimes(both[column])
+        if kind == "datetime":  # text in its own format (31/12/2024, 08:30)
+            fmt = None if _is_dates(real) else _date_format(real.dropna())
+            both[column] = _to_datetimes(both[column], fmt)
         sns.histplot(
             both,
             x=column,

@@ -1,7 +1,11 @@
 import matplotlib
 
 matplotlib.use("Agg")
+import warnings
+
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
@@ -74,6 +78,29 @@ def test_plot_distributions_draws_each_kind(screentime):
     labels = [t.get_text() for t in app_axis.get_xticklabels()]
     assert sorted(labels) == sorted(screentime["App"].unique())
     assert len(app_axis.patches) >= 16  # 8 apps, real and synthetic bars
+    plt.close(fig)
+
+
+def test_plot_distributions_reads_text_dates_times_and_durations_in_their_own_units():
+    rng = np.random.default_rng(0)
+    days = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 366, 200), unit="D")
+    minutes = rng.integers(6 * 60, 22 * 60, 200)
+    table = pd.DataFrame(
+        {
+            "day": days.strftime("%d/%m/%Y"),  # 01/02/2024 is the first of February
+            "time": [f"{m // 60:02d}:{m % 60:02d}" for m in minutes],
+            "spent": pd.to_timedelta(rng.integers(5, 90, 200), unit="min"),
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no day-first guess by dateutil
+        fig = dgu.plot_distributions(table, table.sample(150, random_state=1))
+    day, time, spent = fig.axes[:3]
+    low, high = mdates.num2date(day.get_xlim())
+    assert low.year == 2023 and low.month == 12 and high.year == 2025 and high.month == 1
+    low, high = mdates.num2date(time.get_xlim())
+    assert (low.date(), high.date()) == (pd.Timestamp("1900-01-01").date(),) * 2
+    assert 0 < spent.get_xlim()[0] and spent.get_xlim()[1] < 100  # minutes, not nanoseconds
     plt.close(fig)
 
 

@@ -511,6 +511,20 @@ def test_the_advice_for_durations_held_as_objects_works():
     )
 
 
+def test_the_advice_for_times_of_day_works():
+    times = [dt.time(8, 30), dt.time(12, 15), dt.time(17, 45), None]
+    table = pd.DataFrame({"v": times, "w": [1, 2, 3, 4]})
+    message = r"'v' holds time values.*df\['v'\] = df\['v'\]\.astype\('string'\)"
+    with pytest.raises(dgu.SchemaError, match=message):
+        dgu.TabularTransformer().fit(table)
+    table["v"] = table["v"].astype("string")
+    transformer = dgu.TabularTransformer().fit(table)
+    assert (transformer.spec("v").kind, transformer.spec("v").format) == ("datetime", "%H:%M:%S")
+    back = transformer.inverse_transform(transformer.transform(table))
+    pd.testing.assert_frame_equal(back, table)  # string dtype, <NA> included
+    assert back["v"].tolist()[:3] == ["08:30:00", "12:15:00", "17:45:00"]
+
+
 def test_the_advice_for_decimals_works():
     table = pd.DataFrame({"v": [Decimal("1.5"), Decimal("2.25"), Decimal("3")], "w": [1, 2, 3]})
     table["v"] = table["v"].astype(float)

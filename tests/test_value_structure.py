@@ -645,3 +645,31 @@ def test_a_duration_spec_with_a_bad_unit_is_refused(change, message):
     spec = structure().fit(duration_table()).spec("minutes").to_dict()
     with pytest.raises(dgu.ModelFileError, match=message):
         dgu.ColumnSpec.from_dict({**spec, **change})
+
+
+# -- times of day written as text: dates of one day, written back in their format ----------
+
+
+def test_times_of_day_are_dates_in_their_unit_and_come_back_as_text():
+    rng = np.random.default_rng(0)
+    minutes = rng.integers(6 * 60, 22 * 60, 150)
+    df = pd.DataFrame(
+        {
+            "start": [f"{m // 60:02d}:{m % 60:02d}" for m in minutes],
+            "stamp": [f"{m // 60:02d}:{m % 60:02d}:{m % 59:02d}" for m in minutes],
+            "loose": [f"{m // 60}:{m % 60:02d}" for m in minutes],  # 8:30: not zero-padded
+            "score": [f"{m % 5}:{m % 3}" for m in minutes],
+        }
+    )
+    schema = dgu.infer_schema(df.drop(columns="loose"))
+    assert schema == {"start": "datetime", "stamp": "datetime", "score": "categorical"}
+    transformer = structure(schema={**schema, "loose": "categorical"}).fit(df)
+    start, stamp = transformer.spec("start"), transformer.spec("stamp")
+    assert (start.format, start.unit, stamp.format, stamp.unit) == ("%H:%M", "min", "%H:%M:%S", "s")
+    pd.testing.assert_frame_equal(transformer.inverse_transform(transformer.transform(df)), df)
+    gan = dgu.TabularGAN(nb_epochs=3, validation_size=0.0, verbose=0, seed=0)
+    rows = gan.fit(df.drop(columns="loose")).sample(80)
+    assert rows["start"].str.fullmatch(r"\d{2}:\d{2}").all()
+    assert rows["start"].between(df["start"].min(), df["start"].max()).all()  # text sorts as time
+    report = dgu.evaluate(df.iloc[:75], df.iloc[75:].copy(), holdout=df.iloc[75:])
+    assert report.privacy["dcr_overfitting_protection"] == 1.0
