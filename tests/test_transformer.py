@@ -539,7 +539,7 @@ def test_the_advice_for_decimals_works():
 
 @st.composite
 def typed_tables(draw):
-    """Columns of pandas' nullable, categorical and tz-aware dtypes, with missing values."""
+    """Columns of nullable, categorical, tz-aware and duration dtypes, with missing values."""
     n = draw(st.integers(3, 25))
 
     def cells(elements):
@@ -565,6 +565,7 @@ def typed_tables(draw):
             "when": pd.to_datetime(cells(times.map(lambda t: t.replace(microsecond=0))))
             .tz_localize("UTC")
             .tz_convert("Europe/Paris"),
+            "spent": pd.to_timedelta(cells(st.integers(0, 10**6)), unit="s"),
         }
     )
 
