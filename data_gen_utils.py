@@ -1526,7 +1526,7 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                 if self.atom_share is not None and last - first + 1 <= 1 / self.atom_share:
                     structure["years"] = list(range(first, last + 1))
         else:
-            if _is_durations(values):
+            if _is_durations(values):  # counted in a unit, as dates are
                 dates = {"unit": _duration_unit(values)}
             numbers = self._numbers(values, kind, dates.get("unit"))
             _check_scalable(values, numbers)
