@@ -63,6 +63,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import datetime
 import hashlib
 import html
 import inspect
@@ -709,8 +710,31 @@ _DATE_FORMATS = (
     "%d/%m/%Y",
     "%m/%d/%Y",
 )
-_TIME_FORMATS = {"%H:%M:%S": r"\d{2}:\d{2}:\d{2}", "%H:%M": r"\d{2}:\d{2}"}
-"""Times of day as text, zero-padded as ``strftime`` writes them back: dates of one day."""
+_TIME_FORMATS = {
+    "%H:%M:%S": r"\d{2}:\d{2}:\d{2}",
+    "%H:%M": r"\d{2}:\d{2}",
+    "%-H:%M:%S": r"(?:1?\d|2[0-3]):\d{2}:\d{2}",
+    "%-H:%M": r"(?:1?\d|2[0-3]):\d{2}",
+}
+"""Times of day as text: dates of one day, written back as they were.
+
+``%-H`` is an hour without its zero (``8:30``, ``0:05``, ``13:45``), as glibc's
+``strftime`` writes it; a column that pads some hours and not others (``08:30``
+and ``8:30``) fits no format, and stays text.
+"""
+
+
+def _parse_format(fmt: str | None) -> str | None:
+    """The ``strptime`` format that reads ``fmt``'s dates (``%H`` reads ``8`` as ``08``)."""
+    return None if fmt is None else fmt.replace("%-H", "%H")
+
+
+def _format_dates(dates: pd.Series, fmt: str) -> np.ndarray:
+    """Dates as text in ``fmt`` (``_TIME_FORMATS``' ``%-H`` too, on every platform)."""
+    text = dates.dt.strftime(_parse_format(fmt))
+    if "%-H" in fmt:
+        text = text.str.replace(r"^0(?=\d)", "", regex=True)
+    return text.to_numpy(dtype=object)
 
 
 def infer_schema(df: pd.DataFrame, max_categories: int = 1000) -> dict[str | int, str]:
@@ -718,10 +742,11 @@ def infer_schema(df: pd.DataFrame, max_categories: int = 1000) -> dict[str | int
 
     Numbers are ``"integer"`` when every value is whole, else ``"continuous"``;
     ``True``/``False`` are ``"boolean"``; dates (``datetime64`` or strings in one
-    date format, or times of day written ``08:30`` or ``08:30:15``) are
-    ``"datetime"``; durations (``timedelta64``, pyarrow's ``duration``) are
-    ``"integer"``, counted in their coarsest whole unit (``ColumnSpec.unit``);
-    other values are ``"categorical"``. A column
+    date format, or times of day written ``08:30``, ``8:30`` or ``08:30:15``, or
+    held as ``datetime.time`` or pyarrow's ``time64``) are ``"datetime"``;
+    durations (``timedelta64``, pyarrow's ``duration``) are ``"integer"``,
+    counted in their coarsest whole unit (``ColumnSpec.unit``); other values
+    are ``"categorical"``. A column
     that cannot be modelled is left out, with a ``ColumnsLeftOutWarning`` that
     says why: text whose values mostly occur once (IDs, names, free text: more
     than half its rows hold a value no other row has), which would make each
@@ -826,9 +851,9 @@ def _date_format(present: pd.Series) -> str | None:
     for fmt, ok in parses.items():
         if ok.all() and pd.to_datetime(present, format=fmt, errors="coerce").notna().all():
             return fmt
-    for fmt, pattern in _TIME_FORMATS.items():  # 08:30 (not 8:30, nor a score such as 2:1)
+    for fmt, pattern in _TIME_FORMATS.items():  # 08:30 or 8:30 (not a score such as 2:1)
         if _all_match(present, pattern) and (
-            pd.to_datetime(present, format=fmt, errors="coerce").notna().all()
+            pd.to_datetime(present, format=_parse_format(fmt), errors="coerce").notna().all()
         ):
             return fmt
     any_format = np.logical_or.reduce([ok.to_numpy() for ok in parses.values()])
@@ -951,8 +976,9 @@ def _check_storable(values: pd.Series) -> None:
     """Refuse values that cannot be modelled and saved, saying how to convert them.
 
     Complex numbers would lose their imaginary part, and objects such as
-    ``Decimal``, ``datetime.date``, ``Timedelta`` or lists have no JSON form for a
-    saved model (a ``timedelta64`` column of durations is modelled).
+    ``Decimal``, ``datetime.date``, ``Timedelta``, times of day with a time zone
+    or lists have no JSON form for a saved model (a ``timedelta64`` column of
+    durations, and ``datetime.time`` without a time zone, are modelled).
     """
     name = _label(values.name)
     if pd.api.types.is_complex_dtype(values):
@@ -967,7 +993,7 @@ def _check_storable(values: pd.Series) -> None:
             f"back as they are: convert them to floats, e.g. df[{name!r}] = "
             f"df[{name!r}].astype(float)"
         )
-    if not pd.api.types.is_object_dtype(values):
+    if not pd.api.types.is_object_dtype(values) or _is_times(values):
         return
     present = values.dropna()
     odd = present[[not isinstance(v, _STORABLE) for v in present]]
@@ -978,7 +1004,8 @@ def _check_storable(values: pd.Series) -> None:
         "date": f"pd.to_datetime(df[{name!r}])",
         "datetime": f"pd.to_datetime(df[{name!r}]) (or .astype(str) after the year 2262)",
         "Decimal": f"df[{name!r}].astype(float)",
-        "time": f"df[{name!r}].astype('string')",
+        "time": f"df[{name!r}].map(lambda t: t.replace(tzinfo=None), na_action='ignore') "
+        "(times of day with a time zone; times without one are modelled)",
         "Timedelta": f"pd.to_timedelta(df[{name!r}])",
         "timedelta": f"pd.to_timedelta(df[{name!r}])",
     }.get(kind, f"df[{name!r}].astype(str)")
@@ -1049,7 +1076,8 @@ class ColumnSpec:
         fill: numeric/datetime: the median, put in place of missing values.
         log: ``log1p`` is taken before scaling.
         format: datetime given as strings: their ``strptime`` format; ``None``
-            for ``datetime64``.
+            for ``datetime64``, periods and times of day held as values
+            (``datetime.time``, pyarrow's ``time64``: dates of 1 January 1900).
         origin: datetime: the earliest date, in ISO format.
         unit: datetime: the coarsest unit in which its dates are whole (``"D"``:
             midnights; then ``"h"``, ``"min"``, ``"s"``, ``"ms"``, ``"us"`` or
@@ -1139,6 +1167,19 @@ class ColumnSpec:
     def is_duration(self) -> bool:
         """Whether the column holds durations (numbers of ``unit``)."""
         return self.kind != "datetime" and self.unit is not None
+
+    @property
+    def is_time(self) -> bool:
+        """Whether the column holds times of day as values, not text (``_is_times``).
+
+        Such a date column has no ``format`` and the dtype ``object``
+        (``datetime.time``) or pyarrow's ``time32``/``time64``.
+        """
+        return (
+            self.kind == "datetime"
+            and not self.format
+            and (self.dtype == "object" or self.dtype.startswith("time"))
+        )
 
     def blocks(self) -> list[tuple[int, str]]:
         """This column's blocks of the transformed matrix: ``(width, "tanh" | "softmax")``."""
@@ -1323,9 +1364,10 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
       back: the atom itself, or, for ``other``, the continuous part. So synthetic
       numbers hit the atoms at the real rate, stay on the column's grid, and
       ``inverse_transform(transform(df))`` gives ``df`` back exactly.
-    - ``datetime``: days (or seconds, when times of day occur) since the earliest
-      date, then scaled like a number; back: dates in the training range, in the
-      original format (``datetime64`` or the same strings). With ``seasonal``, a
+    - ``datetime``: days (or the coarsest whole unit, when times of day occur)
+      since the earliest date, then scaled like a number; back: dates in the
+      training range, in the original format (``datetime64``, the same strings,
+      or times of day as ``datetime.time`` or pyarrow's ``time64``). With ``seasonal``, a
       column of whole days over more than a year also gets the day of the year
       as a point on a circle, and its number is the year (``ColumnSpec.seasonal``).
     - ``categorical`` / ``boolean``: one-hot (``OneHotEncoder``); back: the
@@ -1887,11 +1929,13 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                 numbers = np.where(absent, np.nan, numbers)
             if spec.kind == "datetime":
                 dates = _numbers_to_dates(numbers, spec)
-                out[spec.name] = (
-                    _restore_dtype(dates.dt.strftime(spec.format).to_numpy(dtype=object), spec)
-                    if spec.format  # text: object, or pandas' string dtype
-                    else dates.astype(spec.dtype).array  # its unit and time zone
-                )
+                if spec.format:  # text: object, or pandas' string dtype
+                    text = _format_dates(dates, spec.format)
+                    out[spec.name] = _restore_dtype(text, spec)
+                elif spec.is_time:
+                    out[spec.name] = _datetimes_to_times(dates, spec.dtype)
+                else:
+                    out[spec.name] = dates.astype(spec.dtype).array  # its unit and time zone
             else:
                 out[spec.name] = _restore_dtype(numbers, spec)
         return pd.DataFrame(out, columns=self.columns_)
@@ -2314,15 +2358,87 @@ def _json_value(value: Any) -> Any:
 
 
 def _is_dates(values: pd.Series) -> bool:
-    """Whether a column holds dates: ``datetime64`` (zoned too), pyarrow's, or periods."""
-    return getattr(values.dtype, "kind", "") == "M" or isinstance(values.dtype, pd.PeriodDtype)
+    """Whether a column holds dates: ``datetime64`` (zoned too), pyarrow's, periods or times."""
+    return (
+        getattr(values.dtype, "kind", "") == "M"
+        or isinstance(values.dtype, pd.PeriodDtype)
+        or _is_times(values)
+    )
+
+
+def _is_times(values: pd.Series) -> bool:
+    """Whether a column holds times of day: pyarrow's ``time32``/``time64``, or ``datetime.time``.
+
+    Python's times count only without a time zone (``tzinfo``), which a date of
+    one day could not keep.
+    """
+    if isinstance(values.dtype, pd.ArrowDtype):
+        return str(values.dtype.pyarrow_dtype).startswith("time")
+    if not pd.api.types.is_object_dtype(values):
+        return False
+    present = values.notna().to_numpy()
+    if not present.any() or not isinstance(values.iloc[int(present.argmax())], datetime.time):
+        return False  # text and numbers: one look
+    return all(isinstance(v, datetime.time) and v.tzinfo is None for v in values.dropna())
+
+
+_TIME_ORIGIN = pd.Timestamp("1900-01-01")
+"""The day of a time of day, as pandas gives ``08:30`` read with ``%H:%M``."""
 
 
 def _to_datetimes(values: pd.Series, fmt: str | None = None, errors: str = "raise") -> pd.Series:
-    """A date column as pandas' datetimes: text read with ``fmt``, periods at their start."""
+    """A date column as pandas' datetimes: text read with ``fmt``, periods at their start.
+
+    Times of day (``_is_times``) become datetimes of 1 January 1900, as text
+    times do.
+    """
     if isinstance(values.dtype, pd.PeriodDtype):
         return values.dt.to_timestamp()
-    return pd.to_datetime(values, format=fmt, errors=errors)
+    if _is_times(values):
+        return pd.Series(
+            _TIME_ORIGIN + _times_since_midnight(values), index=values.index, name=values.name
+        )
+    return pd.to_datetime(values, format=_parse_format(fmt), errors=errors)
+
+
+def _times_since_midnight(values: pd.Series) -> pd.TimedeltaIndex:
+    """Times of day (``_is_times``) as durations since midnight, ``NaT`` where missing."""
+    if isinstance(values.dtype, pd.ArrowDtype):  # counts of its own unit: nanoseconds stay
+        import pyarrow as pa
+
+        arrow = values.dtype.pyarrow_dtype
+        counts = pa.array(values.array).cast(pa.int32() if arrow.bit_width == 32 else pa.int64())
+        return pd.to_timedelta(counts.to_pandas(), unit=arrow.unit)
+    micros = [
+        np.nan if pd.isna(t) else ((t.hour * 60 + t.minute) * 60 + t.second) * 10**6 + t.microsecond
+        for t in values
+    ]
+    return pd.to_timedelta(micros, unit="us")
+
+
+def _datetimes_to_times(dates: pd.Series, dtype: str) -> Any:
+    """Times of day of ``dates``, in ``dtype``: pyarrow's ``time32``/``time64``, or objects.
+
+    Missing values are ``<NA>`` in pyarrow's dtypes and ``None`` among objects.
+    """
+    since = (dates - dates.dt.normalize()).to_numpy()
+    missing = pd.isna(since)
+    since[missing] = 0
+    target = pd.api.types.pandas_dtype(dtype)
+    if isinstance(target, pd.ArrowDtype):
+        import pyarrow as pa
+
+        arrow = target.pyarrow_dtype
+        counts = (since // np.timedelta64(1, arrow.unit)).astype(np.int64)
+        ints = pa.array(
+            counts, mask=missing, type=pa.int32() if arrow.bit_width == 32 else pa.int64()
+        )
+        return pd.arrays.ArrowExtensionArray(ints.cast(arrow))
+    times = [
+        None if gone else (_TIME_ORIGIN + step).time()
+        for gone, step in zip(missing, since, strict=True)
+    ]
+    return np.array(times, dtype=object)
 
 
 def _dtype_kind(dtype: str) -> str:
@@ -4968,7 +5084,7 @@ def _sdmetrics_metadata(df: pd.DataFrame) -> dict[str, Any]:
         kind = schema.get(column, "categorical")
         columns[column] = {"sdtype": sdtypes[kind]}
         if kind == "datetime" and not _is_dates(df[column]):
-            columns[column]["datetime_format"] = _date_format(df[column].dropna())
+            columns[column]["datetime_format"] = _parse_format(_date_format(df[column].dropna()))
     return {"columns": columns}
 
 
@@ -5509,6 +5625,8 @@ def validity(real: pd.DataFrame, synthetic: pd.DataFrame) -> pd.DataFrame:
         values, reference = synthetic[column], real[column]
         allowed_missing = reference.isna().any()
         present = values.notna()
+        if _is_times(reference):  # Python's times do not compare with missing values
+            values, reference = _to_datetimes(values), _to_datetimes(reference)
         if (
             pd.api.types.is_numeric_dtype(reference) and not pd.api.types.is_bool_dtype(reference)
         ) or (_is_dates(reference)):
@@ -5585,8 +5703,10 @@ def _draw_distribution(ax: Any, real: pd.Series, synthetic: pd.Series) -> None:
         sns.barplot(shares, x=column, y="share", hue="table", order=order, palette=palette, ax=ax)
         ax.tick_params(axis="x", labelrotation=45)
     else:
+        times = False
         if kind == "datetime":  # text in its own format (31/12/2024, 08:30)
             fmt = None if _is_dates(real) else _date_format(real.dropna())
+            times = fmt in _TIME_FORMATS or _is_times(real)
             both[column] = _to_datetimes(both[column], fmt)
         sns.histplot(
             both,
@@ -5601,6 +5721,10 @@ def _draw_distribution(ax: Any, real: pd.Series, synthetic: pd.Series) -> None:
         )
         if kind == "datetime":
             ax.tick_params(axis="x", labelrotation=45)
+        if times:  # one day: the hours, not the date of 1 January 1900
+            from matplotlib.dates import DateFormatter
+
+            ax.xaxis.set_major_formatter(DateFormatter("%H:%M"))
     ax.set_title(column)
 
 

@@ -1,5 +1,6 @@
 """Each numeric column's value structure: precision, atoms and bounds (issue 14)."""
 
+import datetime
 import decimal
 import json
 import warnings
@@ -661,15 +662,135 @@ def test_times_of_day_are_dates_in_their_unit_and_come_back_as_text():
             "score": [f"{m % 5}:{m % 3}" for m in minutes],
         }
     )
-    schema = dgu.infer_schema(df.drop(columns="loose"))
-    assert schema == {"start": "datetime", "stamp": "datetime", "score": "categorical"}
-    transformer = structure(schema={**schema, "loose": "categorical"}).fit(df)
-    start, stamp = transformer.spec("start"), transformer.spec("stamp")
-    assert (start.format, start.unit, stamp.format, stamp.unit) == ("%H:%M", "min", "%H:%M:%S", "s")
+    schema = dgu.infer_schema(df)
+    assert schema == {
+        "start": "datetime",
+        "stamp": "datetime",
+        "loose": "datetime",
+        "score": "categorical",
+    }
+    transformer = structure().fit(df)
+    formats = {c: (transformer.spec(c).format, transformer.spec(c).unit) for c in schema}
+    assert formats == {
+        "start": ("%H:%M", "min"),
+        "stamp": ("%H:%M:%S", "s"),
+        "loose": ("%-H:%M", "min"),
+        "score": (None, None),
+    }
     pd.testing.assert_frame_equal(transformer.inverse_transform(transformer.transform(df)), df)
     gan = dgu.TabularGAN(nb_epochs=3, validation_size=0.0, verbose=0, seed=0)
-    rows = gan.fit(df.drop(columns="loose")).sample(80)
+    rows = gan.fit(df).sample(80)
     assert rows["start"].str.fullmatch(r"\d{2}:\d{2}").all()
     assert rows["start"].between(df["start"].min(), df["start"].max()).all()  # text sorts as time
+    assert rows["loose"].str.fullmatch(r"(?:[6-9]|1\d|2[01]):\d{2}").all()  # 6:00 to 21:59
     report = dgu.evaluate(df.iloc[:75], df.iloc[75:].copy(), holdout=df.iloc[75:])
     assert report.privacy["dcr_overfitting_protection"] == 1.0
+
+
+def test_hours_without_their_zero_come_back_without_it():
+    times = ["0:05", "8:30", "9:59", "13:45", "23:00", np.nan, "0:00"]  # missing: as read_csv
+    df = pd.DataFrame({"t": times, "n": range(len(times))})
+    transformer = structure().fit(df)
+    assert transformer.spec("t").format == "%-H:%M"
+    back = transformer.inverse_transform(transformer.transform(df))
+    pd.testing.assert_frame_equal(back, df)
+    assert back["t"].dropna().tolist() == [t for t in times if isinstance(t, str)]
+    seconds = pd.DataFrame({"t": ["7:05:09", "0:00:01", "19:30:00"], "n": [1, 2, 3]})
+    transformer = structure().fit(seconds)
+    assert transformer.spec("t").format == "%-H:%M:%S"
+    pd.testing.assert_frame_equal(
+        transformer.inverse_transform(transformer.transform(seconds)), seconds
+    )
+
+
+def test_times_of_day_padded_and_not_stay_text():
+    times = [f"{h}:30" if h % 2 else f"{h:02d}:30" for h in range(24)]  # 1:30 next to 02:30
+    with pytest.warns(dgu.ColumnsLeftOutWarning, match="'t': every value is distinct"):
+        assert dgu.infer_schema(pd.DataFrame({"t": times, "n": range(24)})) == {"n": "integer"}
+
+
+# -- times of day held as values: datetime.time and pyarrow's time32/time64 -----------------
+
+
+def times_table(n=150, seed=0):
+    """Times of day as Python objects (one missing), pyarrow's time64 and time32, one category."""
+    rng = np.random.default_rng(seed)
+    minutes = rng.integers(6 * 60, 22 * 60, n)
+    ms = rng.integers(0, 86_400_000, n)
+    objects = [datetime.time(m // 60, m % 60) for m in minutes]
+    objects[3] = None
+    nanos = pa.array(rng.integers(0, 86_400, n) * 10**9 + 7).cast(pa.time64("ns"))
+    return pd.DataFrame(
+        {
+            "start": pd.Series(objects, dtype=object),
+            "stamp": pd.Series(
+                pd.arrays.ArrowExtensionArray(pa.array(ms * 1000).cast(pa.time64("us")))
+            ),
+            "minute": pd.Series(
+                pd.arrays.ArrowExtensionArray(
+                    pa.array(minutes * 60, pa.int32()).cast(pa.time32("s"))
+                )
+            ),
+            "nanos": pd.Series(pd.arrays.ArrowExtensionArray(nanos)),
+            "kind": rng.choice(list("abc"), n),
+        }
+    )
+
+
+def test_times_of_day_held_as_values_are_dates_of_one_day_in_their_unit():
+    df = times_table()
+    assert dgu.infer_schema(df) == {
+        "start": "datetime",
+        "stamp": "datetime",
+        "minute": "datetime",
+        "nanos": "datetime",
+        "kind": "categorical",
+    }
+    transformer = structure().fit(df)
+    specs = {c: transformer.spec(c) for c in ("start", "stamp", "minute", "nanos")}
+    assert {c: (s.format, s.unit, s.is_time) for c, s in specs.items()} == {
+        "start": (None, "min", True),
+        "stamp": (None, "ms", True),
+        "minute": (None, "min", True),
+        "nanos": (None, "s", True),  # whole seconds after 00:00:xx.000000007
+    }
+    assert specs["start"].origin == f"1900-01-01T{min(t for t in df['start'] if t)}"
+    # Exact, nanoseconds included, in each column's own dtype; None stays None.
+    pd.testing.assert_frame_equal(transformer.inverse_transform(transformer.transform(df)), df)
+    state = json.loads(json.dumps(transformer.to_dict()))
+    again = dgu.TabularTransformer.from_dict(state)
+    pd.testing.assert_frame_equal(again.inverse_transform(transformer.transform(df)), df)
+
+
+def test_times_of_day_held_as_values_are_sampled_in_their_dtype(tmp_path):
+    df = times_table()
+    gan = dgu.TabularGAN(nb_epochs=3, validation_size=0.0, verbose=0, seed=0).fit(df)
+    rows = gan.sample(80)
+    assert rows.dtypes.to_dict() == df.dtypes.to_dict()
+    starts = rows["start"].dropna()
+    assert len(starts) and all(isinstance(t, datetime.time) for t in starts)
+    assert all(t.second == 0 for t in starts)  # whole minutes, as the real ones
+    assert (dgu.validity(df, rows)["share"] == 1.0).all()
+    loaded = dgu.TabularGAN.load(gan.save(tmp_path / "times"))
+    assert loaded.sample(20).dtypes.to_dict() == df.dtypes.to_dict()
+    report = dgu.evaluate(df.iloc[:75], df.iloc[75:].copy(), holdout=df.iloc[75:])
+    assert report.privacy["dcr_overfitting_protection"] == 1.0
+
+
+def test_validity_of_times_of_day_counts_those_outside_the_real_range():
+    real = pd.DataFrame({"t": [datetime.time(8), None, datetime.time(12)]})
+    synthetic = pd.DataFrame({"t": [datetime.time(9), datetime.time(13), None, datetime.time(7)]})
+    assert dgu.validity(real, synthetic).loc["t", "share"] == 0.5  # 09:00 and the missing one
+
+
+def test_times_of_day_are_plotted_in_hours():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    df = times_table()
+    fig = dgu.plot_distributions(df, df.sample(60, random_state=0), columns=["start", "stamp"])
+    for ax in fig.axes[:2]:
+        assert ax.xaxis.get_major_formatter().fmt == "%H:%M"
+    plt.close(fig)
