@@ -1524,6 +1524,17 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             raise InvalidDataError(
                 f"column {name!r} is entirely missing: drop it (df.drop(columns=[{name!r}]))"
             )
+        if kind != "datetime" and _is_dates(values):  # as numbers, they came back shifted
+            advice = (
+                f", or make them text to model them as categories: df[{name!r}] = "
+                f"df[{name!r}].astype('string')"
+                if kind in ("categorical", "boolean")
+                else " (each is then a number of its unit after the earliest one)"
+            )
+            raise SchemaError(
+                f"column {name!r} holds dates or times of day ({dtype}), which cannot be "
+                f"modelled as {kind}: declare it 'datetime'{advice}"
+            )
         if present.nunique() == 1:
             value = _json_value(present.iloc[0])
             warnings.warn(

@@ -616,3 +616,28 @@ def test_days_with_a_time_zone_come_back_across_daylight_saving_time():
     x = np.random.default_rng(0).uniform(-1, 1, (500, transformer.output_dim))
     decoded = transformer.inverse_transform(x)["day"]
     assert (decoded == decoded.dt.normalize()).all() and str(decoded.dtype) == str(days.dtype)
+
+
+@pytest.mark.parametrize("kind", ["categorical", "boolean", "integer", "continuous"])
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.Series(pd.to_datetime(["2024-01-01", "2024-01-02", None, "2024-01-01"])),
+        pd.Series([dt.time(8, 30), dt.time(9), None, dt.time(8, 30)], dtype=object),
+    ],
+    ids=["datetime64", "times"],
+)
+def test_dates_declared_another_kind_are_refused_with_the_fix(values, kind):
+    # Before: categories of Timestamps failed in to_dict (JSON), and integer dates came
+    # back shifted (2024-01-02 as 2024-01-01 23:59:59.999999744).
+    table = pd.DataFrame({"v": values, "w": [1, 2, 3, 4]})
+    message = rf"'v' holds dates or times of day \(.*\), which cannot be modelled as {kind}: "
+    message += r"declare it 'datetime'"
+    with pytest.raises(dgu.SchemaError, match=message):
+        dgu.TabularTransformer(schema={"v": kind}).fit(table)
+    if kind == "categorical":  # the advice works
+        table["v"] = table["v"].astype("string")
+        transformer = dgu.TabularTransformer(schema={"v": kind}).fit(table)
+        pd.testing.assert_frame_equal(
+            transformer.inverse_transform(transformer.transform(table)), table
+        )
