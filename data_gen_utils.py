@@ -1178,7 +1178,7 @@ class ColumnSpec:
         return (
             self.kind == "datetime"
             and not self.format
-            and (self.dtype == "object" or self.dtype.startswith("time"))
+            and (self.dtype == "object" or self.dtype.startswith(("time32", "time64")))
         )
 
     def blocks(self) -> list[tuple[int, str]]:
@@ -2384,7 +2384,7 @@ def _is_times(values: pd.Series) -> bool:
     one day could not keep.
     """
     if isinstance(values.dtype, pd.ArrowDtype):
-        return str(values.dtype.pyarrow_dtype).startswith("time")
+        return str(values.dtype.pyarrow_dtype).startswith(("time32", "time64"))
     if not pd.api.types.is_object_dtype(values):
         return False
     present = values.notna().to_numpy()
