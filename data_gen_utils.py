@@ -711,6 +711,7 @@ _DATE_FORMATS = (
     "%m/%d/%Y",
 )
 _TIME_FORMATS = {
+    "%H:%M:%S.%f": r"\d{2}:\d{2}:\d{2}\.\d{6}",  # as str() and strftime write microseconds
     "%H:%M:%S": r"\d{2}:\d{2}:\d{2}",
     "%H:%M": r"\d{2}:\d{2}",
     "%-H:%M:%S": r"(?:1?\d|2[0-3]):\d{2}:\d{2}",
@@ -742,8 +743,9 @@ def infer_schema(df: pd.DataFrame, max_categories: int = 1000) -> dict[str | int
 
     Numbers are ``"integer"`` when every value is whole, else ``"continuous"``;
     ``True``/``False`` are ``"boolean"``; dates (``datetime64`` or strings in one
-    date format, or times of day written ``08:30``, ``8:30`` or ``08:30:15``, or
-    held as ``datetime.time`` or pyarrow's ``time64``) are ``"datetime"``;
+    date format, or times of day written ``08:30``, ``8:30``, ``08:30:15`` or
+    ``08:30:15.250000``, or held as ``datetime.time`` or pyarrow's ``time64``)
+    are ``"datetime"``;
     durations (``timedelta64``, pyarrow's ``duration``) are ``"integer"``,
     counted in their coarsest whole unit (``ColumnSpec.unit``); other values
     are ``"categorical"``. A column

@@ -703,6 +703,18 @@ def test_hours_without_their_zero_come_back_without_it():
     )
 
 
+def test_times_of_day_with_microseconds_as_text_come_back_exactly():
+    # What str() and strftime write for a time with microseconds, e.g. in a CSV.
+    times = ["01:27:41.849000", "23:59:59.000001", np.nan, "00:00:00.500000"]
+    df = pd.DataFrame({"t": times, "n": [1, 2, 3, 4]})
+    transformer = structure().fit(df)
+    assert (transformer.spec("t").format, transformer.spec("t").unit) == ("%H:%M:%S.%f", "us")
+    pd.testing.assert_frame_equal(transformer.inverse_transform(transformer.transform(df)), df)
+    mixed = pd.DataFrame({"t": [f"08:{m:02d}:00{'.5' if m % 2 else ''}" for m in range(30)]})
+    with pytest.warns(dgu.ColumnsLeftOutWarning, match="'t': every value is distinct"):
+        assert dgu.infer_schema(mixed) == {}  # 08:01:00.5 next to 08:02:00: no format
+
+
 def test_times_of_day_padded_and_not_stay_text():
     times = [f"{h}:30" if h % 2 else f"{h:02d}:30" for h in range(24)]  # 1:30 next to 02:30
     with pytest.warns(dgu.ColumnsLeftOutWarning, match="'t': every value is distinct"):
