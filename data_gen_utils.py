@@ -995,7 +995,7 @@ def _check_storable(values: pd.Series) -> None:
             f"back as they are: convert them to floats, e.g. df[{name!r}] = "
             f"df[{name!r}].astype(float)"
         )
-    if not pd.api.types.is_object_dtype(values) or _is_times(values):
+    if not pd.api.types.is_object_dtype(values) or _python_dates(values):
         return
     present = values.dropna()
     odd = present[[not isinstance(v, _STORABLE) for v in present]]
@@ -1134,6 +1134,9 @@ class ColumnSpec:
             repeat the column's values at the rate a fresh sample does (the share
             of values seen once is Good-Turing's estimate of that of new ones), as
             the generator learns, with the other columns. ``None``: no such block.
+        objects: datetime held as Python objects in an ``object`` column:
+            ``"time"`` (``datetime.time``) or ``"date"`` (``datetime.date``),
+            given back as such; ``None``: not objects.
     """
 
     name: str | int
@@ -1159,6 +1162,7 @@ class ColumnSpec:
     known: list[float] | None = None
     seasonal: bool = False
     years: list[int] | None = None
+    objects: str | None = None
 
     @property
     def is_categorical(self) -> bool:
@@ -1174,13 +1178,10 @@ class ColumnSpec:
     def is_time(self) -> bool:
         """Whether the column holds times of day as values, not text (``_is_times``).
 
-        Such a date column has no ``format`` and the dtype ``object``
-        (``datetime.time``) or pyarrow's ``time32``/``time64``.
+        ``datetime.time`` objects, or pyarrow's ``time32``/``time64``.
         """
-        return (
-            self.kind == "datetime"
-            and not self.format
-            and (self.dtype == "object" or self.dtype.startswith(("time32", "time64")))
+        return self.kind == "datetime" and (
+            self.objects == "time" or self.dtype.startswith(("time32", "time64"))
         )
 
     def blocks(self) -> list[tuple[int, str]]:
@@ -1216,6 +1217,8 @@ class ColumnSpec:
             return state
         if self.kind == "datetime":
             state.update(format=self.format, origin=self.origin, unit=self.unit)
+            if self.objects is not None:
+                state["objects"] = self.objects
             if self.seasonal:
                 state["seasonal"] = True
             if self.years is not None:
@@ -1308,6 +1311,10 @@ class ColumnSpec:
             and years == list(range(years[0], years[0] + len(years)))
         ):
             bad.append("years")
+        if state.get("objects") is not None and (
+            kind != "datetime" or state["objects"] not in ("time", "date")
+        ):
+            bad.append("objects")
         decimals = state.get("decimals")
         if (kind == "datetime" or state.get("unit") is not None) and (
             state["unit"] not in _DATE_UNITS or kind not in ("datetime", "integer", "continuous")
@@ -1711,11 +1718,9 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                 )
         dates = self._parse_dates(values, fmt)
         present = dates.dropna()
-        return {
-            "format": fmt,
-            "origin": present.min().isoformat(),
-            "unit": _date_unit(present),
-        }, dates
+        found = {"format": fmt, "origin": present.min().isoformat(), "unit": _date_unit(present)}
+        objects = _python_dates(values)
+        return ({**found, "objects": objects} if objects else found), dates
 
     @staticmethod
     def _parse_dates(values: pd.Series, fmt: str | None) -> pd.Series:
@@ -1947,6 +1952,9 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
                     out[spec.name] = _restore_dtype(text, spec)
                 elif spec.is_time:
                     out[spec.name] = _datetimes_to_times(dates, spec.dtype)
+                elif spec.objects == "date":
+                    days = dates.dt.date.to_numpy(dtype=object)
+                    out[spec.name] = np.where(dates.isna(), None, days)
                 else:
                     out[spec.name] = dates.astype(spec.dtype).array  # its unit and time zone
             else:
@@ -2220,6 +2228,8 @@ def _numbers_to_dates(numbers: np.ndarray, spec: ColumnSpec) -> pd.Series:
         resolution, zone = dtype.unit, dtype.tz
     elif dtype.kind == "M":
         resolution = np.datetime_data(dtype)[0]
+    elif spec.objects == "date":  # as _to_datetimes reads them
+        resolution = "s"
     if spec.unit != "D" or zone is None or origin.tz is None:
         ticks = _date_step(spec.unit, resolution).astype(np.float64)
         missing = np.isnan(numbers)
@@ -2237,12 +2247,18 @@ def _spans_years(
 ) -> bool:
     """Whether a date column is seasonal: whole days, no time zone, no atoms, over a year.
 
+    Dates before 1678 or after 2261 are not: the seasons' calendar counts in
+    pandas' nanoseconds.
+
     More than a year's span over at least two calendar years: each day of the
     year is inside the range, so a yearly pattern can be seen at least once.
     """
     if fitted["unit"] != "D" or structure.get("atoms") or dates.dt.tz is not None:
         return False
     span = float(np.nanmax(numbers))
+    start = np.datetime64(fitted["origin"][:10], "D")
+    if start < np.datetime64("1678-01-01") or start + int(span) > np.datetime64("2261-12-31"):
+        return False  # the seasons' calendar is pandas' nanoseconds: plain days past them
     first, last = _season_years(pd.Timestamp(fitted["origin"]), span)
     return span >= 365 and last > first
 
@@ -2376,23 +2392,36 @@ def _is_dates(values: pd.Series) -> bool:
         getattr(values.dtype, "kind", "") == "M"
         or isinstance(values.dtype, pd.PeriodDtype)
         or _is_times(values)
+        or _python_dates(values) == "date"
     )
 
 
 def _is_times(values: pd.Series) -> bool:
-    """Whether a column holds times of day: pyarrow's ``time32``/``time64``, or ``datetime.time``.
-
-    Python's times count only without a time zone (``tzinfo``), which a date of
-    one day could not keep.
-    """
+    """Whether a column holds times of day: pyarrow's ``time32``/``time64``, ``datetime.time``."""
     if isinstance(values.dtype, pd.ArrowDtype):
         return str(values.dtype.pyarrow_dtype).startswith(("time32", "time64"))
+    return _python_dates(values) == "time"
+
+
+def _python_dates(values: pd.Series) -> str | None:
+    """``"time"``/``"date"`` for an ``object`` column of ``datetime.time``/``datetime.date`` only.
+
+    Times count only without a time zone (``tzinfo``), which a date of one day
+    could not keep; dates only without a time (``datetime.datetime``, whose
+    type is a kind of ``date``, is refused with its conversion).
+    """
     if not pd.api.types.is_object_dtype(values):
-        return False
+        return None
     present = values.notna().to_numpy()
-    if not present.any() or not isinstance(values.iloc[int(present.argmax())], datetime.time):
-        return False  # text and numbers: one look
-    return all(isinstance(v, datetime.time) and v.tzinfo is None for v in values.dropna())
+    if not present.any():
+        return None
+    kind = type(values.iloc[int(present.argmax())])  # text and numbers: one look
+    if kind is datetime.time:
+        ok = all(type(v) is datetime.time and v.tzinfo is None for v in values[present])
+        return "time" if ok else None
+    if kind is datetime.date:
+        return "date" if all(type(v) is datetime.date for v in values[present]) else None
+    return None
 
 
 _TIME_ORIGIN = pd.Timestamp("1900-01-01")
@@ -2403,7 +2432,8 @@ def _to_datetimes(values: pd.Series, fmt: str | None = None, errors: str = "rais
     """A date column as pandas' datetimes: text read with ``fmt``, periods at their start.
 
     Times of day (``_is_times``) become datetimes of 1 January 1900, as text
-    times do.
+    times do; ``datetime.date`` objects midnights counted in seconds
+    (``datetime64[s]``, which holds the years before 1677 and after 2262).
     """
     if isinstance(values.dtype, pd.PeriodDtype):
         return values.dt.to_timestamp()
@@ -2411,6 +2441,10 @@ def _to_datetimes(values: pd.Series, fmt: str | None = None, errors: str = "rais
         return pd.Series(
             _TIME_ORIGIN + _times_since_midnight(values), index=values.index, name=values.name
         )
+    if _python_dates(values) == "date":
+        days = [np.datetime64("NaT") if pd.isna(d) else np.datetime64(d, "D") for d in values]
+        seconds = np.array(days, dtype="datetime64[D]").astype("datetime64[s]")
+        return pd.Series(seconds, index=values.index, name=values.name)
     return pd.to_datetime(values, format=_parse_format(fmt), errors=errors)
 
 
@@ -5638,7 +5672,7 @@ def validity(real: pd.DataFrame, synthetic: pd.DataFrame) -> pd.DataFrame:
         values, reference = synthetic[column], real[column]
         allowed_missing = reference.isna().any()
         present = values.notna()
-        if _is_times(reference):  # Python's times do not compare with missing values
+        if _is_times(reference) or _python_dates(reference):  # objects: not with None
             values, reference = _to_datetimes(values), _to_datetimes(reference)
         if (
             pd.api.types.is_numeric_dtype(reference) and not pd.api.types.is_bool_dtype(reference)

@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -806,3 +807,71 @@ def test_times_of_day_are_plotted_in_hours():
     for ax in fig.axes[:2]:
         assert ax.xaxis.get_major_formatter().fmt == "%H:%M"
     plt.close(fig)
+
+
+# -- dates held as datetime.date objects (pandas' reading of a Parquet file's date32) ------
+
+
+def date_objects_table(n=150, seed=0):
+    """Days of two months (one missing), and 1 March of years 1500 to 2399, as datetime.date."""
+    rng = np.random.default_rng(seed)
+    start = datetime.date(2024, 1, 1)
+    days = [start + datetime.timedelta(days=int(k)) for k in rng.integers(0, 60, n)]
+    days[2] = None
+    years = [datetime.date(1500 + int(k), 3, 1) for k in rng.integers(0, 900, n)]
+    return pd.DataFrame(
+        {
+            "day": pd.Series(days, dtype=object),
+            "year": pd.Series(years, dtype=object),
+            "x": np.round(rng.normal(size=n), 1),
+        }
+    )
+
+
+def test_date_objects_are_whole_days_and_come_back_as_date_objects():
+    df = date_objects_table()
+    assert dgu.infer_schema(df) == {"day": "datetime", "year": "datetime", "x": "continuous"}
+    transformer = structure().fit(df)
+    day, year = transformer.spec("day"), transformer.spec("year")
+    assert (day.objects, day.unit, day.format, day.is_time) == ("date", "D", None, False)
+    assert (year.objects, year.origin) == ("date", f"{min(df['year'])}T00:00:00")
+    back = transformer.inverse_transform(transformer.transform(df))
+    pd.testing.assert_frame_equal(back, df)  # years past 2262 too; None stays None
+    assert back["day"].iloc[2] is None and type(back["year"].iloc[0]) is datetime.date
+    state = json.loads(json.dumps(transformer.to_dict()))
+    again = dgu.TabularTransformer.from_dict(state)
+    pd.testing.assert_frame_equal(again.inverse_transform(transformer.transform(df)), df)
+
+
+def test_a_parquet_files_dates_are_sampled_as_dates(tmp_path):
+    # pandas reads a Parquet date32 column as datetime.date objects (pyarrow's default).
+    df = date_objects_table()
+    path = tmp_path / "days.parquet"
+    pa.parquet.write_table(pa.Table.from_pandas(df[["day", "x"]], preserve_index=False), path)
+    loaded = dgu.load_data(path)
+    assert loaded["day"].dtype == object and type(loaded["day"].iloc[0]) is datetime.date
+    gan = dgu.TabularGAN(nb_epochs=3, validation_size=0.0, verbose=0, seed=0).fit(loaded)
+    rows = gan.sample(80)
+    assert rows.dtypes.to_dict() == loaded.dtypes.to_dict()
+    assert all(type(d) is datetime.date for d in rows["day"].dropna())
+    assert (dgu.validity(loaded, rows)["share"] == 1.0).all()
+    loaded_model = dgu.TabularGAN.load(gan.save(tmp_path / "model"))
+    assert loaded_model.transformer_.spec("day").objects == "date"
+
+
+def test_dates_over_more_centuries_than_nanoseconds_hold_are_not_seasonal():
+    # Before: the default (seasonal=True) raised pandas' OutOfBoundsTimedelta in fit.
+    years = np.random.default_rng(0).integers(1500, 2400, 60)
+    when = np.array([np.datetime64(f"{y}-03-01") for y in years]).astype("datetime64[s]")
+    df = pd.DataFrame({"when": when, "x": np.arange(60.0)})
+    gan = dgu.TabularGAN(nb_epochs=2, validation_size=0.0, verbose=0, seed=0).fit(df)
+    assert not gan.transformer_.spec("when").seasonal
+    rows = gan.sample(40)
+    assert rows["when"].dtype == df["when"].dtype
+    assert rows["when"].between(df["when"].min(), df["when"].max()).all()
+
+
+def test_a_spec_with_unknown_objects_is_refused():
+    spec = structure().fit(date_objects_table()).spec("day").to_dict()
+    with pytest.raises(dgu.ModelFileError, match=r"non-numeric \['objects'\]"):
+        dgu.ColumnSpec.from_dict({**spec, "objects": "datetime"})
