@@ -978,9 +978,10 @@ def _check_storable(values: pd.Series) -> None:
     """Refuse values that cannot be modelled and saved, saying how to convert them.
 
     Complex numbers would lose their imaginary part, and objects such as
-    ``Decimal``, ``datetime.date``, ``Timedelta``, times of day with a time zone
-    or lists have no JSON form for a saved model (a ``timedelta64`` column of
-    durations, and ``datetime.time`` without a time zone, are modelled).
+    ``Decimal``, ``Timedelta``, times of day with a time zone, dates mixed with
+    datetimes, or lists have no JSON form for a saved model (a ``timedelta64``
+    column of durations, and columns of only ``datetime.date`` or of only
+    ``datetime.time`` without a time zone, are modelled: ``_python_dates``).
     """
     name = _label(values.name)
     if pd.api.types.is_complex_dtype(values):
@@ -1077,8 +1078,9 @@ class ColumnSpec:
         max: numeric/datetime: the largest encoded number (after ``log1p``).
         fill: numeric/datetime: the median, put in place of missing values.
         log: ``log1p`` is taken before scaling.
-        format: datetime given as strings: their ``strptime`` format; ``None``
-            for ``datetime64``, periods and times of day held as values
+        format: datetime given as strings: their ``strptime`` format (``%-H``:
+            an hour without its zero); ``None`` for ``datetime64``, periods,
+            ``datetime.date`` objects and times of day held as values
             (``datetime.time``, pyarrow's ``time64``: dates of 1 January 1900).
         origin: datetime: the earliest date, in ISO format.
         unit: datetime: the coarsest unit in which its dates are whole (``"D"``:
@@ -1376,7 +1378,8 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
     - ``datetime``: days (or the coarsest whole unit, when times of day occur)
       since the earliest date, then scaled like a number; back: dates in the
       training range, in the original format (``datetime64``, the same strings,
-      or times of day as ``datetime.time`` or pyarrow's ``time64``). With ``seasonal``, a
+      ``datetime.date`` objects, or times of day as ``datetime.time`` or
+      pyarrow's ``time64``). With ``seasonal``, a
       column of whole days over more than a year also gets the day of the year
       as a point on a circle, and its number is the year (``ColumnSpec.seasonal``).
     - ``categorical`` / ``boolean``: one-hot (``OneHotEncoder``); back: the
