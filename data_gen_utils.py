@@ -2391,12 +2391,11 @@ def _json_value(value: Any) -> Any:
 
 def _is_dates(values: pd.Series) -> bool:
     """Whether a column holds dates: ``datetime64`` (zoned too), pyarrow's, periods or times."""
-    return (
-        getattr(values.dtype, "kind", "") == "M"
-        or isinstance(values.dtype, pd.PeriodDtype)
-        or _is_times(values)
-        or _python_dates(values) == "date"
-    )
+    if getattr(values.dtype, "kind", "") == "M" or isinstance(values.dtype, pd.PeriodDtype):
+        return True
+    if isinstance(values.dtype, pd.ArrowDtype):
+        return _is_times(values)
+    return _python_dates(values) is not None
 
 
 def _is_times(values: pd.Series) -> bool:
@@ -2440,11 +2439,12 @@ def _to_datetimes(values: pd.Series, fmt: str | None = None, errors: str = "rais
     """
     if isinstance(values.dtype, pd.PeriodDtype):
         return values.dt.to_timestamp()
-    if _is_times(values):
+    objects = _python_dates(values)  # one pass over the objects
+    if objects == "time" or (objects is None and _is_times(values)):
         return pd.Series(
             _TIME_ORIGIN + _times_since_midnight(values), index=values.index, name=values.name
         )
-    if _python_dates(values) == "date":
+    if objects == "date":
         days = [np.datetime64("NaT") if pd.isna(d) else np.datetime64(d, "D") for d in values]
         seconds = np.array(days, dtype="datetime64[D]").astype("datetime64[s]")
         return pd.Series(seconds, index=values.index, name=values.name)
@@ -5675,7 +5675,7 @@ def validity(real: pd.DataFrame, synthetic: pd.DataFrame) -> pd.DataFrame:
         values, reference = synthetic[column], real[column]
         allowed_missing = reference.isna().any()
         present = values.notna()
-        if _is_times(reference) or _python_dates(reference):  # objects: not with None
+        if _python_dates(reference) or _is_times(reference):  # objects: not with None
             values, reference = _to_datetimes(values), _to_datetimes(reference)
         if (
             pd.api.types.is_numeric_dtype(reference) and not pd.api.types.is_bool_dtype(reference)
