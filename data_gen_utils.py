@@ -72,6 +72,7 @@ import json
 import logging
 import math
 import os
+import re
 import shutil
 import uuid
 import warnings
@@ -669,6 +670,7 @@ def _number_hint(present: pd.Series) -> str | None:
 
 def _all_match(present: pd.Series, pattern: str) -> bool:
     """Whether every string matches the pattern (the first 1000, then the distinct ones)."""
+    present = present.astype(object)  # pyarrow's dictionary columns have no .str
     if not present.iloc[:1000].str.fullmatch(pattern).all():
         return False
     return bool(pd.Series(present.unique()).str.fullmatch(pattern).all())
@@ -862,8 +864,16 @@ def _date_format(present: pd.Series) -> str | None:
     if any_format.mean() >= 0.5:
         examples = ", ".join(repr(v) for v in sample.iloc[:3])
         name = _label(present.name)
+        strays = sample[~any_format]
+        if not strays.empty:  # 'n/a', 'unknown': no format reads them
+            shown = ", ".join(repr(v) for v in strays.unique()[:3])
+            raise InvalidDataError(
+                f"column {name!r} holds dates and values that are not ({shown}, ...): make "
+                f"those missing first, e.g. df[{name!r}] = pd.to_datetime(df[{name!r}], "
+                "format='mixed', errors='coerce')"
+            )
         raise InvalidDataError(
-            f"column {name!r} mixes date formats or has impossible dates ({examples}, "
+            f"column {name!r} mixes date formats ({examples}, "
             "...): convert it first, "
             f"e.g. df[{name!r}] = pd.to_datetime(df[{name!r}], format='mixed')"
         )
@@ -1213,9 +1223,10 @@ class ColumnSpec:
         """
         state: dict[str, Any] = {"name": self.name, "kind": self.kind, "dtype": self.dtype}
         if self.categories is not None:
-            state["categories"] = list(self.categories)
+            state["categories"] = [_category_to_json(v) for v in self.categories]
             if self.levels is not None:
-                state.update(levels=list(self.levels), ordered=self.ordered)
+                levels = [_category_to_json(v) for v in self.levels]
+                state.update(levels=levels, ordered=self.ordered)
             return state
         if self.kind == "datetime":
             state.update(format=self.format, origin=self.origin, unit=self.unit)
@@ -1337,8 +1348,9 @@ class ColumnSpec:
                 hint += f" (unit: one of {list(_DATE_UNITS)}, got {state['unit']!r})"
             raise ModelFileError(f"{what} has non-finite or non-numeric {bad}{hint}")
         state = dict(state, name=_label(state["name"]))
-        if state.get("categories") is not None:
-            state["categories"] = list(state["categories"])
+        for key in ("categories", "levels"):
+            if state.get(key) is not None:
+                state[key] = [_category_from_json(v) for v in state[key]]
         if state.get("modes") is not None:
             state["modes"] = {key: list(values) for key, values in state["modes"].items()}
         return cls(**state)
@@ -1573,8 +1585,10 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             )
             if len(present) < len(values):
                 categories.append(None)
+            _check_categories(name, categories)
             if isinstance(values.dtype, pd.CategoricalDtype):
                 levels = [_json_value(v) for v in values.cat.categories]
+                _check_categories(name, levels)
                 ordered = bool(values.cat.ordered)
                 return ColumnSpec(name, kind, dtype, categories, levels=levels, ordered=ordered)
             return ColumnSpec(name, kind, dtype, categories=categories)
@@ -2196,7 +2210,7 @@ def _durations_to_numbers(values: pd.Series, unit: str | None) -> np.ndarray:
 
 def _numbers_to_durations(numbers: np.ndarray, spec: ColumnSpec) -> Any:
     """A duration column from its counts of ``spec.unit``, in its training dtype."""
-    dtype = pd.api.types.pandas_dtype(spec.dtype)
+    dtype = _pandas_dtype(spec.dtype)
     if isinstance(dtype, pd.ArrowDtype):
         resolution = dtype.pyarrow_dtype.unit
     else:
@@ -2222,7 +2236,7 @@ def _numbers_to_dates(numbers: np.ndarray, spec: ColumnSpec) -> pd.Series:
     come back too. With a time zone, whole days count on the wall clock: a day
     across a change to or from daylight saving time is still midnight to midnight.
     """
-    origin, dtype = pd.Timestamp(spec.origin), pd.api.types.pandas_dtype(spec.dtype)
+    origin, dtype = pd.Timestamp(spec.origin), _pandas_dtype(spec.dtype)
     resolution, zone = "ns", None  # dates written as strings are parsed to nanoseconds
     if isinstance(dtype, pd.ArrowDtype):  # date32 and date64 have neither: whole days
         arrow = dtype.pyarrow_dtype
@@ -2389,6 +2403,83 @@ def _json_value(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
+_PANDAS_CATEGORIES = (pd.Interval, pd.Timestamp, pd.Timedelta, pd.Period)
+"""pandas' scalars a ``category`` dtype may hold besides ``_STORABLE`` values.
+
+``pd.cut`` gives intervals, ``astype('category')`` on dates timestamps.
+A saved model writes them as tagged JSON objects (``_category_to_json``).
+"""
+
+
+def _category_to_json(value: Any) -> Any:
+    """A category as a JSON value: pandas' scalars become tagged objects.
+
+    An interval is ``{"interval": [left, right], "closed": ...}``, a timestamp
+    ``{"timestamp": ISO, "unit": ..., "tz": ...}``, a duration ``{"timedelta":
+    ISO}``, a period ``{"period": ..., "freq": ...}``; ``_category_from_json``
+    reads them back.
+    """
+    value = _json_value(value)
+    if isinstance(value, pd.Interval):
+        ends = [_category_to_json(value.left), _category_to_json(value.right)]
+        return {"interval": ends, "closed": value.closed}
+    if isinstance(value, pd.Timestamp):
+        zone = None if value.tz is None else str(value.tz)
+        return {"timestamp": value.isoformat(), "unit": value.unit, "tz": zone}
+    if isinstance(value, pd.Timedelta):
+        return {"timedelta": value.isoformat()}
+    if isinstance(value, pd.Period):
+        return {"period": str(value), "freq": value.freqstr}
+    return value
+
+
+def _category_from_json(value: Any) -> Any:
+    """A category written by ``_category_to_json``, as the value it was.
+
+    Raises:
+        ModelFileError: an object that is none of the tagged forms.
+    """
+    if not isinstance(value, dict):
+        return value
+    try:
+        if value.keys() == {"interval", "closed"}:
+            left, right = (_category_from_json(end) for end in value["interval"])
+            return pd.Interval(left, right, closed=value["closed"])
+        if value.keys() == {"timestamp", "unit", "tz"}:
+            stamp = pd.Timestamp(value["timestamp"]).as_unit(value["unit"])
+            return stamp if value["tz"] is None else stamp.tz_convert(value["tz"])
+        if value.keys() == {"timedelta"}:
+            return pd.Timedelta(value["timedelta"])
+        if value.keys() == {"period", "freq"}:
+            return pd.Period(value["period"], freq=value["freq"])
+    except (TypeError, ValueError, KeyError) as exc:
+        raise ModelFileError(f"the category {value!r} cannot be read: {exc}") from exc
+    raise ModelFileError(
+        f"the category {value!r} is not one this module writes (an interval, timestamp, "
+        "timedelta or period object)"
+    )
+
+
+def _check_categories(name: Any, values: Sequence[Any]) -> None:
+    """Refuse categories that a saved model could not write (``_category_to_json``)."""
+    storable = (*_STORABLE, *_PANDAS_CATEGORIES, type(None))
+    odd = [v for v in values if not isinstance(v, storable)]
+    odd += [
+        v
+        for v in values
+        if isinstance(v, pd.Interval)
+        and not all(
+            isinstance(end, (*_STORABLE, pd.Timestamp, pd.Timedelta)) for end in (v.left, v.right)
+        )
+    ]
+    if odd:
+        raise SchemaError(
+            f"column {name!r} has {type(odd[0]).__name__} categories ({odd[0]!r}, ...), which "
+            f"a model cannot save: make them text first, e.g. df[{name!r}] = "
+            f"df[{name!r}].astype(str)"
+        )
+
+
 def _is_dates(values: pd.Series) -> bool:
     """Whether a column holds dates: ``datetime64`` (zoned too), pyarrow's, periods or times."""
     if getattr(values.dtype, "kind", "") == "M" or isinstance(values.dtype, pd.PeriodDtype):
@@ -2474,7 +2565,7 @@ def _datetimes_to_times(dates: pd.Series, dtype: str) -> Any:
     since = (dates - dates.dt.normalize()).to_numpy()
     missing = pd.isna(since)
     since[missing] = 0
-    target = pd.api.types.pandas_dtype(dtype)
+    target = _pandas_dtype(dtype)
     if isinstance(target, pd.ArrowDtype):
         import pyarrow as pa
 
@@ -2491,10 +2582,33 @@ def _datetimes_to_times(dates: pd.Series, dtype: str) -> Any:
     return np.array(times, dtype=object)
 
 
+_DICTIONARY = r"dictionary<values=(\w+), indices=(\w+), ordered=([01])>\[pyarrow\]"
+"""``str()`` of pyarrow's dictionary dtype (Parquet's categories), which pandas cannot parse."""
+
+
+def _pandas_dtype(dtype: str) -> Any:
+    """The dtype named ``dtype`` (``str(series.dtype)``), pyarrow's dictionary dtype too.
+
+    Raises:
+        TypeError: pandas knows no such dtype.
+    """
+    match = re.fullmatch(_DICTIONARY, dtype)
+    if match is None:
+        return pd.api.types.pandas_dtype(dtype)
+    import pyarrow as pa
+
+    values, indices, ordered = match.groups()
+    try:
+        arrow = pa.dictionary(pa.type_for_alias(indices), pa.type_for_alias(values), ordered == "1")
+    except (ValueError, TypeError) as exc:
+        raise TypeError(f"dtype {dtype!r} not understood") from exc
+    return pd.ArrowDtype(arrow)
+
+
 def _dtype_kind(dtype: str) -> str:
     """The numpy kind of a dtype's name (``"f"`` for ``Float64`` and ``double[pyarrow]`` too)."""
     try:
-        return pd.api.types.pandas_dtype(dtype).kind
+        return _pandas_dtype(dtype).kind
     except TypeError:
         return ""
 
@@ -2513,7 +2627,7 @@ def _restore_dtype(values: np.ndarray, spec: ColumnSpec) -> Any:
     if spec.levels is not None:
         return pd.Categorical(values, categories=spec.levels, ordered=spec.ordered)
     try:
-        target = pd.api.types.pandas_dtype(spec.dtype)
+        target = _pandas_dtype(spec.dtype)
     except TypeError:
         return values
     has_missing = bool(pd.isna(values).any()) if len(values) else False

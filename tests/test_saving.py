@@ -1,3 +1,4 @@
+import decimal
 import json
 import os
 import signal
@@ -259,3 +260,123 @@ def test_a_model_saved_before_discriminator_steps_loads_with_one_step(saved, tmp
     _edit_state(folder, lambda s: s["config"].update(discriminator_steps=0))
     with pytest.raises(dgu.ModelFileError, match="discriminator_steps must be a positive integer"):
         dgu.TabularGAN.load(folder)
+
+
+def _pandas_categories_table(n: int = 40) -> pd.DataFrame:
+    """Categories of pandas' scalars, as users make them (pd.cut, astype('category'))."""
+    rng = np.random.default_rng(0)
+    days = pd.Series(pd.date_range("2024-01-01", periods=n, freq="D"))
+    return pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "bins": pd.cut(rng.normal(size=n), 4),
+            "weeks": pd.cut(days, 3),
+            "day": days.iloc[rng.integers(0, 3, n)].reset_index(drop=True).astype("category"),
+            "zoned": pd.Series(
+                pd.date_range("2024-03-30", periods=3, freq="D", tz="Europe/Paris")[
+                    rng.integers(0, 3, n)
+                ]
+            ).astype("category"),
+            "month": pd.Series(
+                pd.period_range("2024-01", periods=3, freq="M")[rng.integers(0, 3, n)]
+            ).astype("category"),
+            "wait": pd.Series(pd.to_timedelta(rng.integers(0, 3, n), unit="h")).astype("category"),
+            "span": pd.arrays.IntervalArray.from_breaks([0, 1, 2, 3])[rng.integers(0, 3, n)],
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def categories_gan():
+    table = _pandas_categories_table()
+    gan = dgu.TabularGAN(nb_epochs=2, batch_size=16, validation_size=0.0, seed=0, verbose=0)
+    return table, gan.fit(table)
+
+
+def test_categories_of_intervals_dates_durations_and_periods_are_saved(categories_gan, tmp_path):
+    table, gan = categories_gan
+    assert gan.transformer_.columns_ == list(table.columns)
+    rows = gan.sample(100, seed=0)
+    for column in table.columns.drop("x"):  # the same categories, order and dtype
+        assert rows[column].dtype == table[column].dtype, column
+        assert set(rows[column]) <= set(table[column]), column
+    folder = gan.save(tmp_path / "m")
+    state = json.loads((folder / "model.json").read_text())
+    bins = next(s for s in state["transformer"]["specs"] if s["name"] == "bins")
+    assert bins["levels"][0].keys() == {"interval", "closed"}
+    loaded = dgu.TabularGAN.load(folder)
+    assert loaded.transformer_.specs_ == gan.transformer_.specs_
+    pd.testing.assert_frame_equal(loaded.sample(100, seed=0), rows)
+
+
+@pytest.mark.parametrize(
+    ("category", "kind"),
+    [(decimal.Decimal("1.5"), "Decimal"), ((1, 2), "tuple")],
+)
+def test_categories_a_model_cannot_save_are_refused_at_fit(category, kind):
+    table = pd.DataFrame(
+        {
+            "x": np.arange(20.0),
+            "c": pd.Categorical([category, "b"] * 10, categories=[category, "b"]),
+        }
+    )
+    with pytest.raises(
+        dgu.SchemaError, match=rf"'c' has {kind} categories .*cannot save.*\.astype\(str\)"
+    ):
+        dgu.TabularGAN(nb_epochs=1, verbose=0).fit(table)
+
+
+@pytest.mark.parametrize(
+    ("category", "message"),
+    [
+        ({"colour": "red"}, "is not one this module writes"),
+        ({"interval": [0, 1], "closed": "sideways"}, "cannot be read"),
+        ({"timestamp": "not a date", "unit": "ns", "tz": None}, "cannot be read"),
+    ],
+)
+def test_a_saved_category_that_is_not_one_of_ours_is_refused_at_load(
+    categories_gan, tmp_path, category, message
+):
+    folder = categories_gan[1].save(tmp_path / "m")
+    specs = json.loads((folder / "model.json").read_text())["transformer"]["specs"]
+    bins = next(i for i, spec in enumerate(specs) if spec["name"] == "bins")
+    _edit_state(
+        folder, lambda s: s["transformer"]["specs"][bins]["levels"].__setitem__(0, category)
+    )
+    with pytest.raises(dgu.ModelFileError, match=message):
+        dgu.TabularGAN.load(folder)
+
+
+def test_pyarrow_dictionary_columns_come_back_in_their_dtype(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    n = 40
+    rng = np.random.default_rng(0)
+
+    def encoded(values, value_type, ordered=False):
+        dtype = pd.ArrowDtype(pa.dictionary(pa.int32(), value_type, ordered))
+        return pd.Series(values, dtype=object).astype(dtype)
+
+    table = pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "label": encoded(rng.choice(["u", "v", None], n), pa.string()),
+            "size": encoded(rng.choice(["S", "M", "L"], n), pa.large_string(), ordered=True),
+            "day": encoded(rng.choice(["2024-01-01", "2024-03-04"], n), pa.string()),
+            "code": encoded([int(v) for v in rng.integers(0, 3, n)], pa.int64()),
+        }
+    )
+    gan = dgu.TabularGAN(nb_epochs=2, batch_size=16, validation_size=0.0, seed=0, verbose=0)
+    gan.fit(table)
+    assert gan.transformer_.schema_ == {
+        "x": "continuous",
+        "label": "categorical",
+        "size": "categorical",
+        "day": "datetime",
+        "code": "categorical",
+    }
+    rows = gan.sample(100, seed=0)
+    assert rows.dtypes.to_dict() == table.dtypes.to_dict()
+    assert rows["label"].isna().any()
+    assert set(rows["day"].dropna()) <= {"2024-01-01", "2024-03-04"}
+    loaded = dgu.TabularGAN.load(gan.save(tmp_path / "m"))
+    pd.testing.assert_frame_equal(loaded.sample(100, seed=0), rows)

@@ -207,6 +207,12 @@ def test_not_fitted():
             "'d' mixes date formats",
         ),
         (
+            pd.DataFrame({"d": ["2024-08-01", "n/a", "2024-08-03", "2024-02-31"]}),
+            dgu.InvalidDataError,
+            r"'d' holds dates and values that are not \('n/a', '2024-02-31', \.\.\.\): make "
+            r"those missing first, e\.g\. .*format='mixed', errors='coerce'\)",
+        ),
+        (
             pd.DataFrame({"id": [f"row {i}" for i in range(30)]}),
             dgu.SchemaError,
             "no column of the table can be modelled",
