@@ -4830,7 +4830,8 @@ class TabularGAN:
 
         Raises:
             ConfigError: an unsupported suffix, or a bad ``n``, ``chunk_size``,
-                ``seed`` or ``conditions``; raised before anything is written.
+                ``seed`` or ``conditions``, or Parquet for categories of intervals
+                (``pd.cut``) or periods; raised before anything is written.
             NotFittedError: the model is not fitted.
         """
         self._check_fitted()
@@ -4839,6 +4840,8 @@ class TabularGAN:
         _check_seed(seed)
         code = self._condition_code(conditions)
         writer = _chunk_writer(path)
+        if Path(path).suffix.lower() == ".parquet":
+            self._check_parquet_categories(path)
         noise = self._noise if seed is None else keras.random.SeedGenerator(int(seed))
         n, chunk_size = int(n), int(chunk_size)
         # n = 0 still takes one empty chunk: it carries the columns and dtypes.
@@ -4846,6 +4849,18 @@ class TabularGAN:
         writer(self._sample(size, noise, code) for size in sizes)
         logger.info("wrote %d rows in %d chunks to '%s'", n, len(sizes), path)
         return Path(path)
+
+    def _check_parquet_categories(self, path: str | os.PathLike) -> None:
+        """Refuse Parquet for categories of intervals or periods, which pyarrow cannot write."""
+        for spec in self.transformer_.specs_:
+            odd = [v for v in spec.levels or [] if isinstance(v, (pd.Interval, pd.Period))]
+            if odd:
+                raise ConfigError(
+                    f"cannot write '{path}': column {spec.name!r} has categories of "
+                    f"{type(odd[0]).__name__.lower()}s ({odd[0]!r}, ...), which Parquet "
+                    "cannot hold (pyarrow has no type for them): write a .csv file, or "
+                    f"fit on the column as text (df[{spec.name!r}].astype(str))"
+                )
 
     # -- save / load ---------------------------------------------------------
 

@@ -309,6 +309,19 @@ def test_categories_of_intervals_dates_durations_and_periods_are_saved(categorie
     pd.testing.assert_frame_equal(loaded.sample(100, seed=0), rows)
 
 
+def test_categories_of_intervals_go_to_csv_and_are_refused_by_parquet(categories_gan, tmp_path):
+    table, gan = categories_gan
+    target = tmp_path / "rows.parquet"
+    with pytest.raises(
+        dgu.ConfigError, match=r"column 'bins' has categories of intervals .*write a \.csv file"
+    ):
+        gan.sample_to_file(50, target)
+    assert list(tmp_path.iterdir()) == []  # nothing written, not even a temporary file
+    rows = pd.read_csv(gan.sample_to_file(50, tmp_path / "rows.csv", chunk_size=20, seed=0))
+    assert len(rows) == 50
+    assert set(rows["bins"]) <= {str(v) for v in table["bins"].cat.categories}
+
+
 @pytest.mark.parametrize(
     ("category", "kind"),
     [(decimal.Decimal("1.5"), "Decimal"), ((1, 2), "tuple")],
