@@ -166,3 +166,26 @@ def test_dcr_space_puts_unseen_categories_and_missing_numbers_one_apart():
     missing = space.encode(pd.DataFrame({"n": [np.nan]}))
     np.testing.assert_allclose(np.abs(values - missing).sum(axis=1), 1.0)
     np.testing.assert_allclose(np.abs(values - values[0]).sum(axis=1), [0.0, 0.25, 1.0])
+
+
+def test_quality_score_finds_the_counted_pairs_the_report_finds_on_a_wide_table():
+    rng = np.random.default_rng(0)
+    n = 300
+    base = rng.normal(size=n)
+    real = pd.DataFrame({f"x{i}": rng.normal(size=n) for i in range(20)})
+    for i, noise in enumerate((0.5, 1.7, 1.73, 1.75, 3.0)):  # correlations around 0.5
+        real[f"near{i}"] = base + rng.normal(0, noise, n)
+    real["base"] = base
+    real["constant"] = 1.0
+    real.loc[rng.random(n) < 0.2, "near1"] = np.nan
+    real["kind"] = np.where(base > 0, "up", "down").astype(object)
+    metadata = dgu._sdmetrics_metadata(real)
+    score = dgu._QualityScore(real, metadata)
+    details = score._trends()._generate_details(*score._tables(real), metadata)  # every pair
+    counted = details["Meets Threshold?"].astype("boolean").fillna(False).to_numpy(bool)
+    expected = list(details.loc[counted, ["Column 1", "Column 2"]].itertuples(index=False))
+    assert score.pairs == [tuple(pair) for pair in expected]
+    assert score.all_pairs == len(details) == 28 * 27 // 2
+    correlations = real.corr(numeric_only=True)["base"].abs()
+    assert ((correlations > 0.45) & (correlations < 0.55)).sum() >= 2  # pairs near the threshold
+    assert len(score._uncorrelated(score._tables(real)[0])) > 300  # most pairs skipped

@@ -114,3 +114,53 @@ def test_the_independent_columns_are_saved_and_checked_at_load(gan, tmp_path):
         match=r"independent_columns is \['nope'\]: expected a list of the modelled columns",
     ):
         dgu.TabularGAN.load(folder)
+
+
+def wide_table(n=120, seed=0):
+    """Many numbers, some linked, with ties, a constant, missing values, a date and a category."""
+    rng = np.random.default_rng(seed)
+    base = rng.normal(size=n)
+    columns = {f"x{i}": rng.normal(size=n) for i in range(12)}
+    columns["linked"] = base + rng.normal(0, 0.5, n)
+    columns["weakly"] = base + rng.normal(0, 4, n)  # near the test's threshold
+    columns["base"] = base
+    columns["ties"] = np.round(base + rng.normal(0, 1, n))
+    columns["constant"] = np.full(n, 3.0)
+    gaps = base + rng.normal(0, 1, n)
+    gaps[rng.random(n) < 0.2] = np.nan
+    columns["gaps"] = gaps
+    columns["day"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 90, n), "D")
+    columns["kind"] = np.where(base > 0, "up", "down")
+    return pd.DataFrame(columns)
+
+
+@pytest.mark.filterwarnings("ignore::data_gen_utils.ConstantColumnWarning")
+def test_rank_correlations_at_once_give_the_pairwise_tests_p_values():
+    df = wide_table()
+    transformer = dgu.TabularTransformer(precision=True).fit(df)
+    variables = {
+        spec.name: [(False, pd.Series(transformer._numbers(df[spec.name], spec.kind, None)))]
+        for spec in transformer.specs_
+        if spec.kind in ("integer", "continuous")
+    }
+    at_once = dgu._rank_correlation_p_values(variables)
+    complete = [name for name in variables if name not in ("constant", "gaps")]
+    assert {pair for pair in at_once} == {
+        ((a, 0), (b, 0)) for i, a in enumerate(complete) for b in complete[i + 1 :]
+    }
+    for ((a, _), (b, _)), p in at_once.items():
+        assert p == pytest.approx(
+            dgu._independence_p_value(variables[a][0], variables[b][0]), rel=1e-9, abs=1e-300
+        )
+    assert min(at_once.values()) < 1e-10 and max(at_once.values()) > 0.1  # both kinds
+
+
+@pytest.mark.filterwarnings("ignore::data_gen_utils.ConstantColumnWarning")
+def test_independent_columns_are_the_same_with_the_rank_correlations_at_once(monkeypatch):
+    for seed in range(3):
+        df = wide_table(seed=seed)
+        found = independent(df)
+        with monkeypatch.context() as patch:
+            patch.setattr(dgu, "_rank_correlation_p_values", lambda variables: {})
+            assert independent(df) == found
+        assert "linked" not in found and "constant" in found
