@@ -84,6 +84,30 @@ def test_check_score_refuses_fewer_than_one_repeat() -> None:
     assert "same score" not in result.stdout  # nothing was timed
 
 
+def test_setup_time_refuses_a_table_of_fewer_than_two_columns() -> None:
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT.parent / "setup_time.py"), "--tables", "--wide", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 2
+    assert "--wide takes numbers of columns of at least 2, got [1]" in result.stderr
+    assert "|" not in result.stdout  # nothing was timed
+
+
+def test_setup_time_finds_the_same_pairs_and_columns_both_ways() -> None:
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT.parent / "setup_time.py"), "--tables", "--wide", "12"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    row = next(line for line in result.stdout.splitlines() if "random, 12 numbers" in line)
+    assert row.rstrip(" |").endswith("True")
+
+
 def test_checks_judges_the_checks_of_a_short_fit() -> None:
     result = subprocess.run(
         [
