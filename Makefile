@@ -51,6 +51,7 @@ bench: setup ## Run the benchmarks (see BENCHMARKS.md).
 	$(BIN)/python benchmarks/quality.py
 	$(BIN)/python benchmarks/fit_time.py
 	$(BIN)/python benchmarks/check_score.py
+	$(BIN)/python benchmarks/setup_time.py
 	$(BIN)/python benchmarks/scale.py
 
 bench-peers: $(PEERS_STAMP) ## Quality benchmark with the peers (SDV, arfpy, synthpop-py), in .venv-peers.
