@@ -72,37 +72,32 @@ def test_every_table_of_the_benchmark_loads_with_its_class_and_halves() -> None:
         assert abs(len(train) - len(holdout)) <= 1, name
 
 
-def test_check_score_refuses_fewer_than_one_repeat() -> None:
-    result = subprocess.run(
-        [sys.executable, str(SCRIPT.parent / "check_score.py"), "--repeats", "0"],
+def run_script(name: str, *args: str) -> subprocess.CompletedProcess:
+    """Run one of the benchmark scripts with these arguments."""
+    return subprocess.run(
+        [sys.executable, str(SCRIPT.parent / name), *args],
         capture_output=True,
         text=True,
         timeout=300,
     )
+
+
+def test_check_score_refuses_fewer_than_one_repeat() -> None:
+    result = run_script("check_score.py", "--repeats", "0")
     assert result.returncode == 2
     assert "--repeats must be at least 1, got 0" in result.stderr
     assert "same score" not in result.stdout  # nothing was timed
 
 
 def test_setup_time_refuses_a_table_of_fewer_than_two_columns() -> None:
-    result = subprocess.run(
-        [sys.executable, str(SCRIPT.parent / "setup_time.py"), "--tables", "--wide", "1"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_script("setup_time.py", "--tables", "--wide", "1")
     assert result.returncode == 2
     assert "--wide takes numbers of columns of at least 2, got [1]" in result.stderr
     assert "|" not in result.stdout  # nothing was timed
 
 
 def test_setup_time_finds_the_same_pairs_and_columns_both_ways() -> None:
-    result = subprocess.run(
-        [sys.executable, str(SCRIPT.parent / "setup_time.py"), "--tables", "--wide", "12"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_script("setup_time.py", "--tables", "--wide", "12")
     assert result.returncode == 0, result.stderr
     row = next(line for line in result.stdout.splitlines() if "random, 12 numbers" in line)
     assert row.rstrip(" |").endswith("True")
