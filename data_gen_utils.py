@@ -1585,12 +1585,12 @@ class TabularTransformer(TransformerMixin, BaseEstimator):
             )
             if len(present) < len(values):
                 categories.append(None)
-            _check_categories(name, categories)
-            if isinstance(values.dtype, pd.CategoricalDtype):
+            if isinstance(values.dtype, pd.CategoricalDtype):  # its levels hold its values
                 levels = [_json_value(v) for v in values.cat.categories]
                 _check_categories(name, levels)
                 ordered = bool(values.cat.ordered)
                 return ColumnSpec(name, kind, dtype, categories, levels=levels, ordered=ordered)
+            _check_categories(name, categories)
             return ColumnSpec(name, kind, dtype, categories=categories)
         dates: dict[str, Any] = {}
         structure: dict[str, Any] = {}
@@ -2462,16 +2462,14 @@ def _category_from_json(value: Any) -> Any:
 
 def _check_categories(name: Any, values: Sequence[Any]) -> None:
     """Refuse categories that a saved model could not write (``_category_to_json``)."""
-    storable = (*_STORABLE, *_PANDAS_CATEGORIES, type(None))
-    odd = [v for v in values if not isinstance(v, storable)]
-    odd += [
-        v
-        for v in values
-        if isinstance(v, pd.Interval)
-        and not all(
-            isinstance(end, (*_STORABLE, pd.Timestamp, pd.Timedelta)) for end in (v.left, v.right)
-        )
-    ]
+
+    def savable(value: Any) -> bool:
+        if isinstance(value, pd.Interval):
+            ends = (*_STORABLE, pd.Timestamp, pd.Timedelta)
+            return isinstance(value.left, ends) and isinstance(value.right, ends)
+        return value is None or isinstance(value, (*_STORABLE, *_PANDAS_CATEGORIES))
+
+    odd = [v for v in values if not savable(v)]
     if odd:
         raise SchemaError(
             f"column {name!r} has {type(odd[0]).__name__} categories ({odd[0]!r}, ...), which "
