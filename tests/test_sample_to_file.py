@@ -281,6 +281,18 @@ def test_bad_suffix(fitted_gan, tmp_path, name, match):
     assert os.listdir(tmp_path) == []
 
 
+def test_parquet_without_pyarrow_is_refused_before_writing(fitted_gan, tmp_path, monkeypatch):
+    # A user without pyarrow: importing it fails (None in sys.modules makes import raise).
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    with pytest.raises(
+        dgu.ConfigError,
+        match=r"'.*out\.parquet' needs pyarrow: pip install pyarrow, or write a \.csv file",
+    ):
+        fitted_gan.sample_to_file(10, tmp_path / "out.parquet")
+    assert os.listdir(tmp_path) == []
+
+
 @pytest.mark.parametrize("n", [-1, 2.5, "10", True, None])
 def test_bad_n(fitted_gan, tmp_path, n):
     with pytest.raises(dgu.ConfigError, match=r"n must be a non-negative integer \(the number"):
