@@ -3924,8 +3924,9 @@ class GANConfig:
         condition_on: a categorical column (its label: a string, or an integer
             for integer-labelled tables) both networks are conditioned on, so
             ``sample(n, conditions={column: value})`` gives rows of that value;
-            ``"auto"``: the categorical column with the fewest values (none if the
-            table has no categorical column); ``None``: unconditional.
+            ``"auto"``: the categorical column most associated with the others
+            (``_condition_column``; none if the table has no categorical column);
+            ``None``: unconditional.
         log_scale: numeric columns modelled on a ``log1p`` scale (``"auto"``: the
             skewed non-negative ones; see ``TabularTransformer``).
         mode_specific: numeric columns encoded with CTGAN's mode-specific
@@ -4143,20 +4144,52 @@ class _Run:
 
 
 def _condition_column(
-    transformer: TabularTransformer, condition_on: str | int | None
+    transformer: TabularTransformer, condition_on: str | int | None, table: pd.DataFrame
 ) -> str | int | None:
-    """The column to condition on: as given, or the categorical one with fewest values."""
+    """The column to condition on: as given, or the categorical one that tells most.
+
+    ``"auto"`` takes, among the categorical columns with more than one value, the
+    one with the highest mean association with the other columns of ``table``
+    (``_association``): the column that splits the table into the most distinct
+    groups, whose values a user is most likely to ask ``sample`` for. Ties go
+    to the column with the fewest values, then to the first.
+    """
     if condition_on is None:
         return None
     if condition_on != "auto":
         transformer.block(condition_on)  # raises SchemaError if unusable
         return condition_on
     candidates = [
-        (len(spec.categories), i, spec.name)
-        for i, spec in enumerate(transformer.specs_)
+        spec
+        for spec in transformer.specs_
         if spec.kind == "categorical" and len(spec.categories) > 1
     ]
-    return min(candidates)[2] if candidates else None
+    if len(candidates) < 2:
+        return candidates[0].name if candidates else None
+    if len(table) > _INDEPENDENCE_ROWS:
+        table = table.sample(_INDEPENDENCE_ROWS, random_state=0)
+    variables = {
+        name: [
+            (is_category, pd.factorize(values)[0] if is_category else values.to_numpy(dtype=float))
+            for is_category, values in column
+        ]
+        for name, column in _column_variables(table, transformer).items()
+    }
+
+    def tells(spec: ColumnSpec) -> float:
+        groups = variables[spec.name][0][1]
+        return float(
+            np.mean(
+                [
+                    max(_association(groups, values, is_category) for is_category, values in other)
+                    for name, other in variables.items()
+                    if name != spec.name
+                ]
+            )
+        )
+
+    scores = [(-tells(spec), len(spec.categories), i) for i, spec in enumerate(candidates)]
+    return candidates[min(scores)[2]].name
 
 
 def _split(
@@ -4214,20 +4247,7 @@ def _independent_columns(
     """
     if len(table) > _INDEPENDENCE_ROWS:
         table = table.sample(_INDEPENDENCE_ROWS, random_state=0)
-    variables: dict[str | int, list[tuple[bool, pd.Series]]] = {}  # (is a category, values)
-    for spec in transformer.specs_:
-        values = table[spec.name]
-        if spec.is_categorical:
-            variables[spec.name] = [(True, values.astype(str))]
-        elif spec.kind == "datetime":
-            dates = transformer._parse_dates(values, spec.format)
-            days = transformer._dates_to_numbers(dates, spec.origin, spec.unit)
-            variables[spec.name] = [(False, pd.Series(days, index=table.index))]
-            if spec.unit == "D":
-                variables[spec.name].append((True, dates.dt.dayofweek.astype(str)))
-        else:
-            numbers = transformer._numbers(values, spec.kind, spec.unit)
-            variables[spec.name] = [(False, pd.Series(numbers, index=table.index))]
+    variables = _column_variables(table, transformer)
     ranked = _rank_correlation_p_values(variables)
     tests: dict[str | int, list[float]] = {name: [] for name in variables}
     for first, second in itertools.combinations(variables, 2):  # each pair tested once
@@ -4245,6 +4265,69 @@ def _independent_columns(
         for name, p_values in tests.items()
         if name != exclude and p_values and min(p_values) * len(p_values) > _INDEPENDENCE_ALPHA
     ]
+
+
+def _column_variables(
+    table: pd.DataFrame, transformer: TabularTransformer
+) -> dict[str | int, list[tuple[bool, pd.Series]]]:
+    """Each modelled column as the variables the set-up's tests read: ``(is a category, values)``.
+
+    A category as text (a missing value is one more level), a date as its number
+    of days (and, for whole days, its day of the week too, a category), any
+    other column as its numbers.
+    """
+    variables: dict[str | int, list[tuple[bool, pd.Series]]] = {}
+    for spec in transformer.specs_:
+        values = table[spec.name]
+        if spec.is_categorical:
+            variables[spec.name] = [(True, values.astype(str))]
+        elif spec.kind == "datetime":
+            dates = transformer._parse_dates(values, spec.format)
+            days = transformer._dates_to_numbers(dates, spec.origin, spec.unit)
+            variables[spec.name] = [(False, pd.Series(days, index=table.index))]
+            if spec.unit == "D":
+                variables[spec.name].append((True, dates.dt.dayofweek.astype(str)))
+        else:
+            numbers = transformer._numbers(values, spec.kind, spec.unit)
+            variables[spec.name] = [(False, pd.Series(numbers, index=table.index))]
+    return variables
+
+
+def _association(groups: np.ndarray, other: np.ndarray, other_is_category: bool) -> float:
+    """How much of ``other`` a category tells, from 0 (nothing) to 1 (all of it).
+
+    ``groups`` are the category's codes (0 to k - 1) on the rows; ``other`` is
+    another category's codes, or numbers (rows where they are missing are left
+    out). With a number: the share of its variance between the groups, adjusted
+    for their count (epsilon squared, the adjusted correlation ratio). With a
+    category: Cramér's V squared with Bergsma's bias correction (phi squared,
+    Pearson's chi-squared over the rows, less its expected value under
+    independence, over the corrected smaller side). Both are about 0 for
+    unrelated columns, even for a category with many values on few rows.
+    """
+    if other_is_category:
+        rows, columns = groups.max() + 1, other.max() + 1
+        counts = np.bincount(groups * columns + other, minlength=rows * columns)
+        table = counts.reshape(rows, columns)
+        table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
+        n, (rows, columns) = len(groups), table.shape
+        if min(rows, columns) < 2:
+            return 0.0
+        expected = (rows - 1) * (columns - 1) / (n - 1)
+        # Pearson's chi-squared over n, from the table and its margins.
+        phi2 = np.sum(table**2 / np.outer(table.sum(axis=1), table.sum(axis=0))) - 1.0
+        rows, columns = rows - (rows - 1) ** 2 / (n - 1), columns - (columns - 1) ** 2 / (n - 1)
+        return max(0.0, phi2 - expected) / min(rows - 1, columns - 1)
+    present = ~np.isnan(other)
+    groups, values = groups[present], other[present]
+    n, k = len(values), len(np.unique(groups))
+    total = np.sum((values - values.mean()) ** 2) if n else 0.0
+    if n <= k or k < 2 or total == 0:
+        return 0.0
+    sizes = np.bincount(groups)
+    means = np.bincount(groups, weights=values) / np.maximum(sizes, 1)
+    within = np.sum((values - means[groups]) ** 2)
+    return max(0.0, 1.0 - (within / (n - k)) / (total / (n - 1)))
 
 
 def _rank_correlation_p_values(
@@ -4543,11 +4626,11 @@ class TabularGAN:
             seasonal=config.seasonal,
             max_fit_rows=config.max_fit_rows,
         ).fit(df)
-        column = _condition_column(self.transformer_, config.condition_on)
+        table = df[self.transformer_.columns_]
+        column = _condition_column(self.transformer_, config.condition_on, table)
         if seed is None:
             seed = config.seed if config.seed is not None else _fresh_seed()
         keras.utils.set_random_seed(seed)
-        table = df[self.transformer_.columns_]
         train, valid = _split(table, config.validation_size, column, seed)
         data = self.transformer_.transform(train, dtype=np.float32)
         self._conditions = _ConditionSampler.fit(self.transformer_, column, data)

@@ -125,6 +125,89 @@ def test_auto_condition_is_the_categorical_column(conditional_gan):
     assert conditional_gan.generator_.input_shape == (None, conditional_gan.latent_dim + 8)
 
 
+def _staff_table(n=300, seed=0):
+    """Rank sets the salary; sex (2 values) and team (4 values) tell nothing."""
+    rng = np.random.default_rng(seed)
+    rank = rng.choice(["assistant", "associate", "full"], n)
+    base = pd.Series(rank).map({"assistant": 80.0, "associate": 95.0, "full": 130.0})
+    return pd.DataFrame(
+        {
+            "sex": rng.choice(["F", "M"], n),
+            "team": rng.choice(list("abcd"), n),
+            "rank": rank,
+            "salary": (base + rng.normal(0, 8, n)).round(1),
+            "years": rng.integers(1, 40, n),
+        }
+    )
+
+
+def test_auto_condition_is_the_column_that_tells_most_not_the_one_with_fewest_values():
+    gan = dgu.TabularGAN(seed=0, verbose=0).build(_staff_table())
+    assert gan.condition_column_ == "rank"
+    assert gan.generator_.input_shape == (None, gan.latent_dim + 3)
+
+
+def test_auto_condition_tie_goes_to_the_fewest_values():
+    # Two categories whose cross-table is exactly balanced: neither tells anything.
+    wide = pd.DataFrame({"four": list("abcd") * 30, "two": ["x"] * 60 + ["y"] * 60})
+    transformer = dgu.TabularTransformer().fit(wide)
+    assert dgu._condition_column(transformer, "auto", wide) == "two"
+    assert dgu._condition_column(transformer, "four", wide) == "four"
+    assert dgu._condition_column(transformer, None, wide) is None
+
+
+def test_association_with_numbers_is_the_adjusted_correlation_ratio():
+    from sklearn.feature_selection import f_classif
+
+    rng = np.random.default_rng(1)
+    groups = rng.integers(0, 5, 200)
+    values = groups * 0.5 + rng.normal(size=200)
+    values[:7] = np.nan  # left out
+    present = ~np.isnan(values)
+    f = f_classif(values[present, None], groups[present])[0][0]
+    n, k = present.sum(), 5
+    expected = (f - 1) * (k - 1) / (f * (k - 1) + n - k)  # epsilon squared from the F statistic
+    assert dgu._association(groups, values, False) == pytest.approx(expected, rel=1e-9)
+
+
+def test_association_of_two_categories_is_bias_corrected_cramers_v():
+    from scipy.stats.contingency import association
+
+    rng = np.random.default_rng(2)
+    first = rng.integers(0, 3, 150)
+    second = (first + rng.integers(0, 2, 150)) % 4
+    table = pd.crosstab(first, second).to_numpy()
+    n, (r, c) = 150, table.shape
+    phi2 = association(table, method="cramer") ** 2 * min(r - 1, c - 1)
+    corrected = max(0.0, phi2 - (r - 1) * (c - 1) / (n - 1))
+    r_, c_ = r - (r - 1) ** 2 / (n - 1), c - (c - 1) ** 2 / (n - 1)
+    expected = corrected / min(r_ - 1, c_ - 1)
+    assert dgu._association(first, second, True) == pytest.approx(expected, rel=1e-9)
+
+
+def test_association_is_near_zero_on_average_for_many_small_unrelated_groups():
+    from scipy.stats.contingency import association
+
+    # 30 groups of 2 rows: the plain measures are about 0.5 by chance alone.
+    rng = np.random.default_rng(3)
+    groups = np.repeat(np.arange(30), 2)
+    numbers, categories, plain_numbers, plain_categories = [], [], [], []
+    for _ in range(40):
+        values, labels = rng.normal(size=60), rng.integers(0, 2, 60)
+        numbers.append(dgu._association(groups, values, False))
+        categories.append(dgu._association(groups, labels, True))
+        means = pd.Series(values).groupby(groups).transform("mean")
+        plain_numbers.append(
+            np.sum((means - values.mean()) ** 2) / np.sum((values - values.mean()) ** 2)
+        )
+        plain_categories.append(
+            association(pd.crosstab(groups, labels).to_numpy(), method="cramer") ** 2
+        )
+    # The adjusted measures are clipped at 0, so their mean stays a little above it.
+    assert np.mean(plain_numbers) > 0.4 and np.mean(plain_categories) > 0.4
+    assert np.mean(numbers) < 0.15 and np.mean(categories) < 0.15
+
+
 @pytest.mark.parametrize("app", ["Netflix", "WhatsApp", "8 Ball Pool"])
 def test_conditional_sampling_returns_only_the_requested_category(conditional_gan, app):
     rows = conditional_gan.sample(500, seed=1, conditions={"App": app})
