@@ -4150,9 +4150,8 @@ def _condition_column(
 
     ``"auto"`` takes, among the categorical columns with more than one value, the
     one with the highest mean association with the other columns of ``table``
-    (``_association``): the column that splits the table into the most distinct
-    groups, whose values a user is most likely to ask ``sample`` for. Ties go
-    to the column with the fewest values, then to the first.
+    (``_association``): the column whose groups differ the most. Ties go to the
+    column with the fewest values, then to the first.
     """
     if condition_on is None:
         return None
@@ -4317,6 +4316,8 @@ def _association(groups: np.ndarray, other: np.ndarray, other_is_category: bool)
         # Pearson's chi-squared over n, from the table and its margins.
         phi2 = np.sum(table**2 / np.outer(table.sum(axis=1), table.sum(axis=0))) - 1.0
         rows, columns = rows - (rows - 1) ** 2 / (n - 1), columns - (columns - 1) ** 2 / (n - 1)
+        if min(rows, columns) <= 1:  # a value on every row, or nearly: nothing to tell
+            return 0.0
         return max(0.0, phi2 - expected) / min(rows - 1, columns - 1)
     present = ~np.isnan(other)
     groups, values = groups[present], other[present]

@@ -185,6 +185,13 @@ def test_association_of_two_categories_is_bias_corrected_cramers_v():
     assert dgu._association(first, second, True) == pytest.approx(expected, rel=1e-9)
 
 
+def test_association_with_a_value_on_every_row_is_zero_not_a_division_by_zero():
+    groups = np.array([0, 0, 1, 1, 2, 2])
+    assert dgu._association(groups, np.arange(6), True) == 0.0
+    assert dgu._association(np.arange(6), groups, True) == 0.0
+    assert dgu._association(np.arange(6), np.linspace(0, 1, 6), False) == 0.0
+
+
 def test_association_is_near_zero_on_average_for_many_small_unrelated_groups():
     from scipy.stats.contingency import association
 
