@@ -4165,8 +4165,6 @@ def _condition_column(
     ]
     if len(candidates) < 2:
         return candidates[0].name if candidates else None
-    if len(table) > _INDEPENDENCE_ROWS:
-        table = table.sample(_INDEPENDENCE_ROWS, random_state=0)
     variables = {
         name: [
             (is_category, pd.factorize(values)[0] if is_category else values.to_numpy(dtype=float))
@@ -4229,7 +4227,7 @@ _INDEPENDENCE_ALPHA = 0.05
 """Level of the tests that decide a column is independent of the others."""
 
 _INDEPENDENCE_ROWS = 10_000
-"""Most training rows the independence tests read (a seeded sample beyond)."""
+"""Most rows the independence tests and the condition's choice read (a seeded sample beyond)."""
 
 
 def _independent_columns(
@@ -4244,8 +4242,6 @@ def _independent_columns(
     ``_INDEPENDENCE_ALPHA``, Bonferroni-corrected over its tests. ``exclude`` (the
     condition) is tested against, never drawn on its own.
     """
-    if len(table) > _INDEPENDENCE_ROWS:
-        table = table.sample(_INDEPENDENCE_ROWS, random_state=0)
     variables = _column_variables(table, transformer)
     ranked = _rank_correlation_p_values(variables)
     tests: dict[str | int, list[float]] = {name: [] for name in variables}
@@ -4273,8 +4269,11 @@ def _column_variables(
 
     A category as text (a missing value is one more level), a date as its number
     of days (and, for whole days, its day of the week too, a category), any
-    other column as its numbers.
+    other column as its numbers. Beyond ``_INDEPENDENCE_ROWS`` rows, a seeded
+    sample of them.
     """
+    if len(table) > _INDEPENDENCE_ROWS:
+        table = table.sample(_INDEPENDENCE_ROWS, random_state=0)
     variables: dict[str | int, list[tuple[bool, pd.Series]]] = {}
     for spec in transformer.specs_:
         values = table[spec.name]
