@@ -198,3 +198,75 @@ def test_tables_sweep_takes_the_tables_that_once_broke_through_every_stage() -> 
     assert "| Cars93 | 93 × 27 | fit: InvalidDataError: column 'Cylinders' has 1 non-numeric" in (
         result.stdout
     )
+
+
+def _quality_module():
+    """``benchmarks/quality.py``, imported."""
+    sys.path.insert(0, str(SCRIPT.parent))
+    try:
+        import quality
+    finally:
+        sys.path.remove(str(SCRIPT.parent))
+    return quality
+
+
+def _scores(table: str, seeds: list[int], quality_score: float, config: str = "default"):
+    """One run per seed: every target met but, below ``quality_score``, the quality bar."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "table": table,
+            "config": config,
+            "seed": seeds,
+            "quality": quality_score,
+            "C2ST": 0.6,
+            "detection": 0.55,
+            "TSTR": 0.9,
+            "TRTR": 0.9,
+            "DCR": 0.95,
+            "copies": 0.0,
+            "fit s": 10.0,
+        }
+    )
+
+
+def test_recorded_bars_cover_every_table_and_seed_once() -> None:
+    quality = _quality_module()
+    recorded = quality.recorded_bars()
+    assert not recorded.index.duplicated().any()
+    expected = {(table, seed) for table in quality.ALL_TABLES for seed in (0, 1, 2)}
+    assert set(recorded.index) == expected
+    bars = recorded["bar"].dropna()
+    assert ((bars > 0.5) & (bars < 1.0)).all()
+
+
+def test_the_quality_bar_comes_from_the_recorded_run_where_the_peers_did_not_run() -> None:
+    quality = _quality_module()
+    recorded = quality.recorded_bars()
+    wine_bar = recorded.loc[("wine", 1), "bar"]
+    lowest = recorded.loc[[("wine", 0), ("wine", 1)], "bar"].min()
+    results = _scores("wine", [0, 1], lowest - 0.01)  # under both seeds' bars
+    found = quality.bars(results, recorded)
+    assert found.loc[("wine", 1), "bar"] == wine_bar
+    assert found.loc[("wine", 1), "source"] == f"session {recorded.loc[('wine', 1), 'session']}"
+    line = quality.summarise(results, recorded)["wine"].iloc[0]
+    assert line["targets met (seeds)"] == "0/2 (missed: quality vs peers 2)"
+    # Without the recorded bars, only this run's peers count: no bar, every target met.
+    assert quality.bars(results).empty
+    assert quality.summarise(results)["wine"].iloc[0]["targets met (seeds)"] == "2/2"
+
+
+def test_the_peers_of_this_run_set_the_bar_before_the_recorded_one() -> None:
+    import pandas as pd
+
+    quality = _quality_module()
+    recorded = quality.recorded_bars()
+    peer = _scores("wine", [0], 0.70, config="tvae")
+    results = pd.concat([_scores("wine", [0, 1], 0.75), peer], ignore_index=True)
+    found = quality.bars(results, recorded)
+    assert found.loc[("wine", 0)].tolist() == [0.70, "this run"]  # the peer that ran
+    assert found.loc[("wine", 1), "source"].startswith("session ")  # recorded
+    line = quality.summarise(results, recorded)["wine"]
+    default = line[line["method"] == "default"].iloc[0]
+    assert default["targets met (seeds)"] == "1/2 (missed: quality vs peers 1)"  # seed 1 only
