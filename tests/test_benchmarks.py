@@ -53,11 +53,7 @@ def test_detection_parts_places_the_critic_probe_first(probe: str) -> None:
 
 
 def test_every_table_of_the_benchmark_loads_with_its_class_and_halves() -> None:
-    sys.path.insert(0, str(SCRIPT.parent))
-    try:
-        import quality
-    finally:
-        sys.path.remove(str(SCRIPT.parent))
+    quality = _quality_module()
     assert set(quality.FIRST_LOOK).isdisjoint(quality.TABLES)
     assert list(quality.ALL_TABLES) == [*quality.TABLES, *quality.FIRST_LOOK]
     for name, load in quality.ALL_TABLES.items():
