@@ -815,8 +815,8 @@ def peer_bars(results: pd.DataFrame) -> pd.Series:
 RECORDED_BARS = Path(__file__).resolve().parent / "peer_bars.csv"
 """The quality bars of the peers' recorded runs: ``table, seed, bar, session``.
 
-A run of the peers takes long (`make bench-peers`: 51 minutes on the first seven
-tables), and their rows do not depend on the module. Where
+A run of the peers takes long (`make bench-peers`, with the default, took 51
+minutes on the first seven tables), and their rows do not depend on the module. Where
 they did not run in this run, ``bars`` takes their bar from here (an empty ``bar``:
 no peer reached DCR ≥ 0.85 there), so that "targets met" counts the quality bar too.
 """
