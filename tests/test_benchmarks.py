@@ -164,6 +164,40 @@ def test_quality_names_a_usage_error_before_any_fit(
     assert "seed 0:" not in result.stdout  # nothing was fitted
 
 
+def test_quality_refuses_fewer_than_one_draw(run_main) -> None:
+    result = run_main(
+        "quality.py", "--tables", "screentime", "--configs", "default", "--draws", "0"
+    )
+    assert result.returncode == 2
+    assert "--draws must be at least 1, got 0" in result.stderr
+    assert "seed 0:" not in result.stdout  # nothing was fitted
+
+
+def test_draws_average_the_judge_over_samples_the_first_the_protocols_own(monkeypatch) -> None:
+    import pandas as pd
+
+    quality = _quality_module()
+    asked = []
+
+    class Model:
+        def sample(self, n: int, seed: int) -> pd.DataFrame:
+            asked.append((n, seed))
+            return pd.DataFrame({"noise": [seed] * n})
+
+    def judge(train, synthetic, holdout, label, features, seed):
+        return {"DCR": float(synthetic["noise"].iloc[0]), "C2ST": float(seed)}
+
+    monkeypatch.setattr(quality, "judge", judge)
+    one = quality.judge_draws(Model(), 1, None, None, "y", [], seed=3)
+    assert one == {"DCR": 3.0, "C2ST": 3.0}  # the protocol's own sample, noise seed = seed
+    assert asked == [(quality.N_SAMPLES, 3)]
+    asked.clear()
+    three = quality.judge_draws(Model(), 3, None, None, "y", [], seed=3)
+    assert asked == [(quality.N_SAMPLES, seed) for seed in (3, 103, 203)]
+    assert three["DCR"] == pytest.approx((3 + 103 + 203) / 3)  # the mean of the three
+    assert three["C2ST"] == 3.0  # the judge's own seed stays the fit's
+
+
 @pytest.mark.parametrize("script", ["fit_time.py", "checks.py"])
 def test_scripts_with_set_name_an_unknown_option_before_any_fit(run_main, script: str) -> None:
     result = run_main(script, "--set", "nope=1")
